@@ -1,0 +1,41 @@
+# Banderole developer commands. `make serve` and `make test` are all a newcomer needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+opts ?=
+
+.PHONY: install serve migrate test lint format requirements bench
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	cd api && $(PY) manage.py migrate --noinput && $(PY) manage.py createcachetable
+
+## Serve on http://$(HOST):$(PORT) with the embedded SQLite database (or DATABASE_URL).
+serve: migrate
+	@cd api && $(PY) manage.py first_run_hint --url http://$(HOST):$(PORT)
+	cd api && $(PY) manage.py runserver $(HOST):$(PORT)
+
+## The whole test suite: SQLite, then PostgreSQL when a server is reachable.
+test: install
+	bin/test $(opts)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+requirements: install
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-dev.in -o requirements-dev.txt

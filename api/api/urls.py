@@ -1,0 +1,31 @@
+"""Routes mounted under every API version (``/api/v1/``, ``/api/v2/``).
+
+Views branch on ``request.version`` where a contract differs between versions.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView, SpectacularYAMLAPIView
+
+from core.docs import docs_permission_classes
+
+urlpatterns = [
+    path("", include("users.urls")),
+    path("", include("organisations.urls")),
+    path("", include("projects.urls")),
+    path("", include("environments.urls")),
+    path(
+        "swagger.json",
+        SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),
+        name="schema-json",
+    ),
+    path(
+        "swagger.yaml",
+        SpectacularYAMLAPIView.as_view(permission_classes=docs_permission_classes()),
+        name="schema-yaml",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="schema-json", permission_classes=docs_permission_classes()),
+        name="swagger-ui",
+    ),
+]

@@ -1,0 +1,93 @@
+"""Gunicorn settings for every deployment: the Docker image, the Procfile and Elastic Beanstalk.
+
+Everything comes from environment variables so one file serves every platform, and the
+names follow Flagsmith's image so an existing deployment's variables carry over. Gunicorn
+executes this file itself before the application is loaded, so it imports nothing from
+Django or the project. An empty variable counts as unset, as in ``app.envvars``.
+
+A malformed number stops start-up with one line naming the variable, rather than a
+gunicorn traceback about a setting the deployer never wrote.
+"""
+
+from __future__ import annotations
+
+import os
+
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def _env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name}={raw!r} is invalid: expected an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise SystemExit(f"{name}={raw!r} is invalid: expected an integer {bounds}")
+    return value
+
+
+def _log_level() -> str:
+    raw = _env("LOG_LEVEL")
+    if raw is None:
+        # Gunicorn's own default; it keeps the "Booting worker" lines that show start-up worked.
+        return "info"
+    if raw.lower() not in _LOG_LEVELS:
+        raise SystemExit(f"LOG_LEVEL={raw!r} is invalid: expected one of {', '.join(_LOG_LEVELS).upper()}")
+    return raw.lower()
+
+
+def _statsd_host() -> str | None:
+    host = _env("STATSD_HOST")
+    port = _env_int("STATSD_PORT", 8125, minimum=1, maximum=65535)
+    if host is None:
+        return None
+    if host.startswith("unix:"):
+        return host
+    return f"{host}:{port}"
+
+
+# --- Server socket -------------------------------------------------------------
+# All interfaces: inside a container or behind the platform's router that is the only
+# way in. PORT is what Heroku-like platforms hand the web process.
+bind = [f"0.0.0.0:{_env_int('PORT', 8000, minimum=1, maximum=65535)}"]
+
+# --- Workers ---------------------------------------------------------------------
+workers = _env_int("GUNICORN_WORKERS", 3, minimum=1)
+threads = _env_int("GUNICORN_THREADS", 2, minimum=1)
+# Threads only take effect with gthread; naming it keeps the log honest about what runs.
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEP_ALIVE", 2)
+# Worker heartbeats touch a file every second; on a container's disk-backed overlay that
+# can stall a worker until the arbiter kills it. Gunicorn's docs recommend tmpfs.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+# --- Logging ---------------------------------------------------------------------
+# Unset means no access log at all (Flagsmith's documented behaviour); "-" is stdout.
+accesslog = _env("ACCESS_LOG_LOCATION")
+_access_log_format = _env("ACCESS_LOG_FORMAT")
+if _access_log_format is not None:
+    access_log_format = _access_log_format
+errorlog = "-"
+loglevel = _log_level()
+
+# --- StatsD: only when a host is given, so nothing is sent anywhere by default ---
+statsd_host = _statsd_host()
+statsd_prefix = _env("STATSD_PREFIX") or "flagsmith.api"
+
+# --- Control socket --------------------------------------------------------------
+# Gunicorn 25+ opens an admin socket under $HOME by default; a server in a container or
+# on a PaaS has no use for it and two instances sharing a home would fight over it.
+_control_socket = _env("GUNICORN_CONTROL_SOCKET")
+control_socket_disable = _control_socket is None
+if _control_socket is not None:
+    control_socket = _control_socket

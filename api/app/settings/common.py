@@ -1,0 +1,380 @@
+"""Settings shared by every deployment, read from environment variables.
+
+Variable names and defaults follow Flagsmith's self-hosting documentation so an
+existing deployment's configuration carries over unchanged. Each read is strict:
+a malformed value stops start-up with a message naming the variable (see
+``app.envvars``). The full list is documented in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from django.core.management.utils import get_random_secret_key
+
+from app.envvars import (
+    ConfigurationError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    is_set,
+    parse_database_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the api/ folder
+REPO_DIR = BASE_DIR.parent
+
+logger = logging.getLogger("banderole.settings")
+
+BANDEROLE_VERSION = "0.1.0"
+ENV = env_str("ENV", "local")
+DEBUG = env_bool("DEBUG", False)
+
+# --- Secret key --------------------------------------------------------------
+SECRET_KEY_WAS_GENERATED = not is_set("DJANGO_SECRET_KEY")
+if SECRET_KEY_WAS_GENERATED:
+    SECRET_KEY = get_random_secret_key()
+else:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+    if len(SECRET_KEY) < 32:
+        raise ConfigurationError("DJANGO_SECRET_KEY", "<hidden>", "at least 32 characters")
+
+# --- Hosts, proxies, security headers -----------------------------------------
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SECURE_PROXY_SSL_HEADER = (
+    env_str("SECURE_PROXY_SSL_HEADER_NAME", "HTTP_X_FORWARDED_PROTO"),
+    env_str("SECURE_PROXY_SSL_HEADER_VALUE", "https"),
+)
+SECURE_REDIRECT_EXEMPT = env_list("DJANGO_SECURE_REDIRECT_EXEMPT", [])
+SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
+SECURE_SSL_HOST = env_str("DJANGO_SECURE_SSL_HOST", None)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# Number of trusted proxies in front of the app; the client address is then
+# taken that many hops from the right of X-Forwarded-For (0 = REMOTE_ADDR).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+ALLOWED_ADMIN_IP_ADDRESSES = env_list("ALLOWED_ADMIN_IP_ADDRESSES", [])
+ENABLE_GZIP_COMPRESSION = env_bool("ENABLE_GZIP_COMPRESSION", False)
+
+# --- Applications --------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "djoser",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "axes",
+    "core",
+    "users",
+    "organisations",
+    "projects",
+    "environments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    *(["django.middleware.gzip.GZipMiddleware"] if ENABLE_GZIP_COMPRESSION else []),
+    "core.middleware.DatabaseRoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.AdminIPRestrictionMiddleware",
+    "core.middleware.VersionHeaderMiddleware",
+    # Last, as django-axes requires, so it sees the outcome of authentication.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "app.urls"
+WSGI_APPLICATION = "app.wsgi.application"
+SITE_ID = 1
+AUTH_USER_MODEL = "users.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "app" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Databases -----------------------------------------------------------------
+DATABASE_CONN_MAX_AGE = env_int("DJANGO_DB_CONN_MAX_AGE", 60)
+if DATABASE_CONN_MAX_AGE < 0:
+    DATABASE_CONN_MAX_AGE = 0
+DATABASE_CONN_HEALTH_CHECKS = env_bool("DJANGO_DB_CONN_HEALTH_CHECKS", True)
+SQLITE_PATH = Path(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))
+
+if is_set("DATABASE_URL"):
+    DATABASES = {
+        "default": parse_database_url(
+            "DATABASE_URL",
+            env_str("DATABASE_URL"),
+            conn_max_age=DATABASE_CONN_MAX_AGE,
+            conn_health_checks=DATABASE_CONN_HEALTH_CHECKS,
+        )
+    }
+elif any(is_set(f"DJANGO_DB_{part}") for part in ("HOST", "NAME", "USER", "PASSWORD", "PORT")):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": env_str("DJANGO_DB_HOST", "localhost"),
+            "NAME": env_str("DJANGO_DB_NAME", "flagsmith"),
+            "USER": env_str("DJANGO_DB_USER", "postgres"),
+            "PASSWORD": env_str("DJANGO_DB_PASSWORD", ""),
+            "PORT": str(env_int("DJANGO_DB_PORT", 5432)),
+            "CONN_MAX_AGE": DATABASE_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": DATABASE_CONN_HEALTH_CHECKS,
+        }
+    }
+else:
+    # The embedded default: a newcomer's first command works with nothing set up.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(SQLITE_PATH),
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
+USING_SQLITE_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+# Read replicas: each URL becomes an alias ``replica_<n>``; routing is in
+# core.db_routers and only applies to reads that opt in (core.replicas).
+REPLICA_DATABASE_URLS_DELIMITER = env_str("REPLICA_DATABASE_URLS_DELIMITER", ",")
+REPLICA_DATABASE_URLS = env_list("REPLICA_DATABASE_URLS", [], delimiter=REPLICA_DATABASE_URLS_DELIMITER)
+# A dead replica must cost little: connect with a short timeout, then it is
+# skipped for REPLICA_RETRY_SECONDS before being probed again.
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+REPLICA_RETRY_SECONDS = env_float("REPLICA_RETRY_SECONDS", 30.0)
+for _index, _url in enumerate(REPLICA_DATABASE_URLS, start=1):
+    _replica = parse_database_url(
+        "REPLICA_DATABASE_URLS",
+        _url,
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=DATABASE_CONN_HEALTH_CHECKS,
+    )
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT)
+    # In tests a replica is the primary's test database, not a new one.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+DATABASE_ROUTERS = ["core.db_routers.ReplicaRouter"]
+
+# --- Caches ----------------------------------------------------------------------
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "banderole-default",
+    },
+}
+
+# --- Authentication ------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out account is refused before the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AXES_ENABLED = env_bool("ENABLE_AXES", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_TIME", 15) / 60  # minutes, as Flagsmith documents; axes wants hours
+# Flagsmith documents AXES_ONLY_USER_FAILURES; django-axes 8 replaced it with
+# AXES_LOCKOUT_PARAMETERS, so the documented variable is mapped onto it.
+_axes_only_user_failures = env_bool("AXES_ONLY_USER_FAILURES", True)
+AXES_LOCKOUT_PARAMETERS = ["username"] if _axes_only_user_failures else ["ip_address", "username"]
+AXES_USERNAME_FORM_FIELD = "email"
+# axes.W006 warns about username-only lockout, which is Flagsmith's documented
+# default (AXES_ONLY_USER_FAILURES=true); deployers opt into IP lockout with false.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"] if _axes_only_user_failures else []
+AXES_LOCKOUT_CALLABLE = "users.views.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+USER_CREATE_PERMISSIONS = env_list("USER_CREATE_PERMISSIONS", ["rest_framework.permissions.AllowAny"])
+ALLOW_REGISTRATION_WITHOUT_INVITE = env_bool("ALLOW_REGISTRATION_WITHOUT_INVITE", True)
+PREVENT_SIGNUP = env_bool("PREVENT_SIGNUP", False)
+ENABLE_EMAIL_ACTIVATION = env_bool("ENABLE_EMAIL_ACTIVATION", False)
+RESTRICT_ORG_CREATE_TO_SUPERUSERS = env_bool("RESTRICT_ORG_CREATE_TO_SUPERUSERS", False)
+DEFAULT_ORG_STORE_TRAITS_VALUE = env_bool("DEFAULT_ORG_STORE_TRAITS_VALUE", True)
+ALLOW_ADMIN_INITIATION_VIA_URL = env_bool("ALLOW_ADMIN_INITIATION_VIA_URL", True)
+FLAGSMITH_DOMAIN = env_str("FLAGSMITH_DOMAIN", None)
+INVITE_LINK_DEFAULT_DAYS = env_int("INVITE_LINK_DEFAULT_DAYS", 30)
+
+DJOSER = {
+    "LOGIN_FIELD": "email",
+    "HIDE_USERS": True,
+    "SEND_ACTIVATION_EMAIL": ENABLE_EMAIL_ACTIVATION,
+    "SEND_CONFIRMATION_EMAIL": False,
+    "USER_CREATE_PASSWORD_RETYPE": False,
+    "PASSWORD_RESET_CONFIRM_URL": "password-reset/confirm/{uid}/{token}",
+    "ACTIVATION_URL": "activate/{uid}/{token}",
+    "PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND": False,
+    "SERIALIZERS": {
+        "user_create": "users.serializers.UserCreateSerializer",
+        "user": "users.serializers.CurrentUserSerializer",
+        "current_user": "users.serializers.CurrentUserSerializer",
+    },
+    "PERMISSIONS": {
+        "user_create": USER_CREATE_PERMISSIONS,
+        "user_list": ["rest_framework.permissions.IsAdminUser"],
+        "user": ["djoser.permissions.CurrentUserOrAdmin"],
+    },
+    "EMAIL": {
+        "activation": "users.emails.ActivationEmail",
+        "password_reset": "users.emails.PasswordResetEmail",
+    },
+}
+
+# --- Email (transports are configured in full by the operations issue) ---------
+DEFAULT_FROM_EMAIL = env_str("SENDER_EMAIL", "noreply@banderole.local")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+
+# --- REST framework --------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
+    "ALLOWED_VERSIONS": ["v1", "v2"],
+    "DEFAULT_VERSION": "v1",
+    "VERSION_PARAM": "version",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
+    "PAGE_SIZE": env_int("PAGE_SIZE", 10),
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env_str("LOGIN_THROTTLE_RATE", "20/min"),
+        "signup": env_str("SIGNUP_THROTTLE_RATE", "10/min"),
+        "invite": env_str("INVITE_THROTTLE_RATE", "10/min"),
+        "user": env_str("USER_THROTTLE_RATE", None),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Banderole API",
+    "DESCRIPTION": "Flagsmith-compatible feature flag and remote config server.",
+    "VERSION": BANDEROLE_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationRoleEnum": "organisations.models.OrganisationRole",
+    },
+}
+REQUIRE_AUTHENTICATION_FOR_API_DOCS = env_bool("REQUIRE_AUTHENTICATION_FOR_API_DOCS", False)
+
+# --- CORS ------------------------------------------------------------------------
+CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ORIGIN_ALLOW_ALL", True)
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS = env_list("FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS", ["sentry-trace"])
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-csrftoken",
+    "x-requested-with",
+    "x-environment-key",
+    "flagsmith-application-name",
+    "flagsmith-application-version",
+    "flagsmith-sdk-user-agent",
+    "if-none-match",
+    "if-modified-since",
+    *FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS,
+]
+
+# --- Static files, i18n ------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Observability -------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], "WARNING")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"generic": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": sys.stderr}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "banderole": {"level": "INFO" if LOG_LEVEL in ("DEBUG", "INFO") else LOG_LEVEL, "propagate": True},
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}
+
+SENTRY_SDK_DSN = env_str("SENTRY_SDK_DSN", None)
+SENTRY_TRACE_SAMPLE_RATE = env_float("SENTRY_TRACE_SAMPLE_RATE", 1.0)
+if SENTRY_SDK_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_SDK_DSN, traces_sample_rate=SENTRY_TRACE_SAMPLE_RATE, environment=ENV)
+
+try:
+    BANDEROLE_PACKAGE_VERSIONS = {"django": package_version("django")}
+except Exception:  # pragma: no cover - metadata missing only in odd installs
+    BANDEROLE_PACKAGE_VERSIONS = {}
+
+
+def warn_about_generated_secret_key() -> None:
+    """Say loudly that sessions and signed links break across instances."""
+    if SECRET_KEY_WAS_GENERATED:
+        print(
+            "WARNING: DJANGO_SECRET_KEY is not set; a random key was generated for this "
+            "process. Set one shared DJANGO_SECRET_KEY when running more than one instance, "
+            "or signed links and sessions will not survive a restart.",
+            file=sys.stderr,
+        )

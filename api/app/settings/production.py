@@ -1,0 +1,31 @@
+"""Settings for Docker, Procfile and Elastic Beanstalk deployments.
+
+Refuses two set-ups that look fine on day one and lose data or sessions later:
+a generated secret key (each instance would sign with its own) and the SQLite
+default (platform disks are ephemeral). Each can be allowed explicitly.
+"""
+
+from __future__ import annotations
+
+from app.envvars import ConfigurationError
+from app.settings.common import *
+from app.settings.common import SECRET_KEY_WAS_GENERATED, USING_SQLITE_DEFAULT, env_bool, env_int
+
+DEBUG = env_bool("DEBUG", False)
+
+if SECRET_KEY_WAS_GENERATED and not env_bool("ALLOW_GENERATED_SECRET_KEY", False):
+    raise ConfigurationError(
+        "DJANGO_SECRET_KEY",
+        "",
+        "a shared secret key in production (or ALLOW_GENERATED_SECRET_KEY=true)",
+    )
+if USING_SQLITE_DEFAULT and not env_bool("ALLOW_SQLITE_IN_PRODUCTION", False):
+    raise ConfigurationError(
+        "DATABASE_URL",
+        "",
+        "a PostgreSQL database in production (or ALLOW_SQLITE_IN_PRODUCTION=true)",
+    )
+
+REST_FRAMEWORK["PAGE_SIZE"] = env_int("PAGE_SIZE", 999)
+SESSION_COOKIE_SECURE = env_bool("USE_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,0 +1,15 @@
+"""Settings for the test suite: fast hashing, in-memory mail, no lockout surprises."""
+
+from __future__ import annotations
+
+from app.settings.common import *
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks"
+SECRET_KEY_WAS_GENERATED = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,127 @@
+"""Personas and services shared by every test.
+
+Personas (STYLE.md §12): an organisation ``admin``, a ``member`` with the USER
+role, an ``outsider`` who belongs to another organisation, and anonymous.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from rest_framework.test import APIClient
+
+from core import replicas
+from environments.models import Environment, EnvironmentAPIKey
+from environments.services import create_server_key
+from environments.tests.factories import EnvironmentFactory
+from organisations.models import Organisation, OrganisationRole
+from organisations.tests.factories import MembershipFactory, OrganisationFactory
+from projects.models import Project
+from projects.tests.factories import ProjectFactory
+from users.models import User
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_POSTGRES:
+        return
+    reason = "needs PostgreSQL: run with DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres (make test does)"
+    for item in items:
+        if "postgres" in item.keywords:
+            if IN_CI:
+                item.add_marker(pytest.mark.xfail(reason="CI must run PostgreSQL tests on PostgreSQL", strict=True))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_and_replica_health():
+    """Throttle counters and replica health must not leak between tests."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    replicas.forget_unhealthy_replicas()
+    yield
+    replicas.reset_request_state()
+
+
+@pytest.fixture
+def organisation(db) -> Organisation:
+    return OrganisationFactory(name="Acme")
+
+
+@pytest.fixture
+def admin_user(organisation: Organisation) -> User:
+    return MembershipFactory(organisation=organisation, role=OrganisationRole.ADMIN).user
+
+
+@pytest.fixture
+def member_user(organisation: Organisation) -> User:
+    return MembershipFactory(organisation=organisation, role=OrganisationRole.USER).user
+
+
+@pytest.fixture
+def other_organisation(db) -> Organisation:
+    return OrganisationFactory(name="Other Corp")
+
+
+@pytest.fixture
+def outsider_user(other_organisation: Organisation) -> User:
+    """An admin of another organisation: powerful there, a stranger here."""
+    return MembershipFactory(organisation=other_organisation, role=OrganisationRole.ADMIN).user
+
+
+@pytest.fixture
+def project(organisation: Organisation) -> Project:
+    return ProjectFactory(organisation=organisation, name="Web")
+
+
+@pytest.fixture
+def environment(project: Project) -> Environment:
+    return EnvironmentFactory(project=project, name="Production")
+
+
+@pytest.fixture
+def server_key(environment: Environment) -> EnvironmentAPIKey:
+    return create_server_key(environment=environment, name="backend")
+
+
+@pytest.fixture
+def other_project(other_organisation: Organisation) -> Project:
+    return ProjectFactory(organisation=other_organisation, name="Secret")
+
+
+@pytest.fixture
+def other_environment(other_project: Project) -> Environment:
+    return EnvironmentFactory(project=other_project, name="Secret Production")
+
+
+def _client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def admin_client(admin_user: User) -> APIClient:
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def member_client(member_user: User) -> APIClient:
+    return _client_for(member_user)
+
+
+@pytest.fixture
+def outsider_client(outsider_user: User) -> APIClient:
+    return _client_for(outsider_user)

@@ -1,0 +1,57 @@
+"""Every API error is JSON that says what is wrong; nothing becomes a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("banderole.api")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)
+
+
+def _is_api_path(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/health/")
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """404 for Django-level misses; under /api/ an unknown version says so."""
+    from django.conf import settings
+
+    parts = request.path.split("/")
+    version = parts[2] if len(parts) > 2 and parts[1] == "api" else ""
+    allowed = settings.REST_FRAMEWORK["ALLOWED_VERSIONS"]
+    if version[:1] == "v" and version[1:].isdigit() and version not in allowed:
+        return JsonResponse({"detail": "Invalid version in URL path."}, status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {"detail": "Internal server error. The error has been logged."},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"detail": "Bad request."}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)

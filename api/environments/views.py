@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from core.viewsets import ReplicaListMixin
+from environments import services
+from environments.filters import EnvironmentFilterSet
+from environments.models import Environment, EnvironmentAPIKey
+from environments.serializers import EnvironmentAPIKeySerializer, EnvironmentSerializer
+from organisations.models import Organisation
+from organisations.permissions import ChangedByOrganisationAdmin, is_organisation_admin
+
+
+class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+    """Environments, addressed by their client key: ``environments/{api_key}/``."""
+
+    serializer_class = EnvironmentSerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+    filterset_class = EnvironmentFilterSet
+    lookup_field = "api_key"
+
+    def get_queryset(self) -> QuerySet[Environment]:
+        return Environment.objects.for_user(self.request.user).select_related("project__organisation")
+
+    def get_permission_organisation(self, obj: Environment | None = None) -> Organisation | None:
+        return obj.project.organisation if obj is not None else None
+
+    def perform_create(self, serializer: EnvironmentSerializer) -> None:
+        if not is_organisation_admin(self.request.user, serializer.validated_data["project"].organisation_id):
+            raise PermissionDenied("Only an organisation admin may create environments.")
+        serializer.save()
+
+
+class EnvironmentAPIKeyViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Server-side keys of one environment; secrets, so organisation admins only."""
+
+    serializer_class = EnvironmentAPIKeySerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+    admin_only = True
+    pagination_class = None
+    lookup_value_regex = "[0-9]+"
+
+    def get_environment(self) -> Environment:
+        if not hasattr(self, "_environment"):
+            self._environment = get_object_or_404(
+                Environment.objects.for_user(self.request.user).select_related("project__organisation"),
+                api_key=self.kwargs["environment_api_key"],
+            )
+        return self._environment
+
+    def get_permission_organisation(self, obj: EnvironmentAPIKey | None = None) -> Organisation:
+        return self.get_environment().project.organisation
+
+    def get_queryset(self) -> QuerySet[EnvironmentAPIKey]:
+        return EnvironmentAPIKey.objects.filter(environment=self.get_environment())
+
+    def perform_create(self, serializer: EnvironmentAPIKeySerializer) -> None:
+        serializer.instance = services.create_server_key(
+            environment=self.get_environment(), **serializer.validated_data
+        )

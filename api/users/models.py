@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class UserManager(BaseUserManager["User"]):
+    """Users are found by email, compared without regard to case."""
+
+    use_in_migrations = True
+
+    def normalize_email(self, email: str | None) -> str:  # type: ignore[override]
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields: Any) -> User:
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in to the dashboard, the API or the Django admin.
+
+    The email is the login. ``username`` is kept only as a display name (the
+    first-run form asks for one), so it is neither unique nor required.
+    """
+
+    email = models.EmailField("email address", unique=True)
+    username = models.CharField(max_length=150, blank=True, help_text="Display name; not used to sign in.")
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="users_user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = User.objects.normalize_email(self.email)
+        super().save(*args, **kwargs)

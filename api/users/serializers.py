@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from djoser.serializers import UserCreateSerializer as DjoserUserCreateSerializer
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken.models import Token
+
+from users.models import User
+from users.services import registration_is_allowed
+
+
+class UserCreateSerializer(DjoserUserCreateSerializer):
+    """Sign-up that honours the registration rules and logs the new user in.
+
+    Like Flagsmith's, the response carries the new user's token as ``key`` so
+    the dashboard can continue without a separate login.
+    """
+
+    key = serializers.SerializerMethodField()
+    invite_hash = serializers.CharField(write_only=True, required=False, allow_blank=True)
+
+    class Meta(DjoserUserCreateSerializer.Meta):
+        model = User
+        fields = ("id", "email", "password", "first_name", "last_name", "username", "invite_hash", "key")
+        read_only_fields = ("id", "key")
+
+    def validate_email(self, value: str) -> str:
+        email = User.objects.normalize_email(value)
+        if User.objects.filter(email__iexact=email).exists():
+            raise serializers.ValidationError("A user with this email already exists.")
+        return email
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        invite_hash = attrs.pop("invite_hash", "") or ""
+        if settings.PREVENT_SIGNUP and not invite_hash:
+            raise exceptions.PermissionDenied("Sign-up is disabled for this installation.")
+        if not registration_is_allowed(attrs.get("email", ""), invite_hash):
+            raise exceptions.PermissionDenied("User registration without an invite is disabled for this installation.")
+        return super().validate(attrs)
+
+    def get_key(self, user: User) -> str | None:
+        if not user.is_active:
+            return None  # waiting for email activation
+        token, _ = Token.objects.get_or_create(user=user)
+        return token.key
+
+
+class CurrentUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name", "username", "is_superuser", "date_joined", "last_login")
+        read_only_fields = ("id", "email", "is_superuser", "date_joined", "last_login")
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        request = self.context["request"]
+        # django-axes needs the Django request to count and lock out failures.
+        user = authenticate(request._request, email=attrs["email"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Unable to log in with provided credentials."]}, code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)

@@ -1,0 +1,53 @@
+"""Registration rules and the first-run set-up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.db import transaction
+from django.utils import timezone
+
+from users.models import User
+
+
+def registration_is_allowed(email: str, invite_hash: str = "") -> bool:
+    """Whether someone may sign up: open registration, or a valid invite."""
+    if settings.ALLOW_REGISTRATION_WITHOUT_INVITE:
+        return True
+    from organisations.models import Invite, InviteLink
+
+    if Invite.objects.filter(email__iexact=email).exists():
+        return True
+    if invite_hash:
+        return InviteLink.objects.filter(hash=invite_hash).exclude(expires_at__lte=timezone.now()).exists()
+    return False
+
+
+def initial_configuration_is_open() -> bool:
+    return settings.ALLOW_ADMIN_INITIATION_VIA_URL and not User.objects.exists()
+
+
+class InstallationAlreadyConfigured(Exception):
+    pass
+
+
+def configure_installation(*, username: str, email: str, password: str, site_name: str, site_domain: str) -> User:
+    """Create the first superuser and name the site, once per installation."""
+    with transaction.atomic():
+        # Lock the Site row so two concurrent first-run posts cannot both succeed.
+        site, _ = Site.objects.select_for_update().get_or_create(
+            pk=settings.SITE_ID, defaults={"domain": site_domain, "name": site_name}
+        )
+        if User.objects.exists():
+            raise InstallationAlreadyConfigured
+        site.name = site_name
+        site.domain = site_domain
+        site.save()
+        return User.objects.create_superuser(email=email, password=password, username=username)
+
+
+def site_domain() -> str:
+    """The domain links in emails point at: FLAGSMITH_DOMAIN wins over the Site."""
+    if settings.FLAGSMITH_DOMAIN:
+        return settings.FLAGSMITH_DOMAIN
+    return Site.objects.get_current().domain

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import user_logged_in
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views import View
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from users.forms import InitialConfigurationForm
+from users.serializers import LoginSerializer, TokenSerializer
+from users.services import InstallationAlreadyConfigured, configure_installation, initial_configuration_is_open
+
+
+class LoginView(APIView):
+    """Email and password in, ``{"key": <token>}`` out, as Flagsmith's dashboard expects."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=LoginSerializer, responses=TokenSerializer)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"key": token.key})
+
+
+class LogoutView(APIView):
+    """Delete the caller's token; the next request with it is anonymous."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.post(request, *args, **kwargs)
+
+
+class InitialConfigurationView(View):
+    """``/api/v1/users/config/init/``: set up an installation that has no user yet.
+
+    Answers 404 once any user exists, or when ALLOW_ADMIN_INITIATION_VIA_URL
+    is off, so it cannot be used to take over a running installation.
+    """
+
+    template_name = "users/initial_configuration.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if kwargs.get("version") != "v1" or not initial_configuration_is_open():
+            return JsonResponse({"detail": "Not found."}, status=404)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return render(request, self.template_name, {"form": InitialConfigurationForm()})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = InitialConfigurationForm(request.POST)
+        wants_html = "text/html" in request.headers.get("Accept", "")
+        if not form.is_valid():
+            if wants_html:
+                return render(request, self.template_name, {"form": form}, status=400)
+            return JsonResponse(form.errors.get_json_data(), status=400)
+        try:
+            user = configure_installation(**form.cleaned_data)
+        except InstallationAlreadyConfigured:
+            return JsonResponse({"detail": "Not found."}, status=404)
+        if wants_html:
+            return render(request, "users/initial_configuration_done.html", {"user": user})
+        return JsonResponse({"message": "INSTALLATION CONFIGURED SUCCESSFULLY", "email": user.email}, status=201)
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:
+    """django-axes' answer once an account or address is locked out."""
+    detail = "Too many failed login attempts. Try again later or ask an administrator to unlock the account."
+    if request.path.startswith("/admin/"):
+        return HttpResponse(detail, status=403, content_type="text/plain")
+    return JsonResponse({"detail": detail}, status=403)
