@@ -108,6 +108,12 @@ def _client_for(user: User | None) -> APIClient:
 
 
 @pytest.fixture
+def api_client_for():
+    """Build an authenticated client for any user a test makes."""
+    return _client_for
+
+
+@pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
 

@@ -28,6 +28,10 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     def get_permission_organisation(self, obj: Environment | None = None) -> Organisation | None:
         return obj.project.organisation if obj is not None else None
 
+    def filter_queryset(self, queryset: QuerySet[Environment]) -> QuerySet[Environment]:
+        # The required ``project`` filter is for the list; a client key names one environment.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def perform_create(self, serializer: EnvironmentSerializer) -> None:
         if not is_organisation_admin(self.request.user, serializer.validated_data["project"].organisation_id):
             raise PermissionDenied("Only an organisation admin may create environments.")

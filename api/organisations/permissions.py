@@ -37,6 +37,8 @@ class OrganisationPermission(BasePermission):
     message = "Only an organisation admin may do this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user.is_authenticated:
+            return False
         if view.action == "create" and settings.RESTRICT_ORG_CREATE_TO_SUPERUSERS:
             self.message = "Only superusers may create organisations on this installation."
             return bool(request.user.is_superuser)
@@ -57,6 +59,8 @@ class ChangedByOrganisationAdmin(BasePermission):
     message = "Only an organisation admin may do this."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user.is_authenticated:
+            return False
         organisation = view.get_permission_organisation()
         if organisation is None:  # top-level list/create: the object decides
             return True

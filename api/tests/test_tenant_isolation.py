@@ -1,0 +1,123 @@
+"""A user of one organisation finds nothing of another, even by guessing ids or keys.
+
+Every admin endpoint that addresses an object of organisation A is called by an
+admin of organisation B: each answer must be 404 and must not echo A's data.
+Anonymous callers get 401 everywhere. Add new endpoints to ``ENDPOINTS``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from environments.models import Environment, EnvironmentAPIKey
+from environments.services import create_server_key
+from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
+from organisations.tests.factories import InviteFactory, InviteLinkFactory
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+# (method, path template, body). Placeholders come from the ``victim`` fixture.
+ENDPOINTS = [
+    ("get", "/api/v1/organisations/{organisation}/", None),
+    ("patch", "/api/v1/organisations/{organisation}/", {"name": "pwned"}),
+    ("put", "/api/v1/organisations/{organisation}/", {"name": "pwned"}),
+    ("delete", "/api/v1/organisations/{organisation}/", None),
+    ("get", "/api/v1/organisations/{organisation}/projects/", None),
+    ("post", "/api/v1/organisations/{organisation}/remove-users/", [{"id": "{member}"}]),
+    ("get", "/api/v1/organisations/{organisation}/users/", None),
+    ("post", "/api/v1/organisations/{organisation}/users/{member}/update-role/", {"role": "USER"}),
+    ("get", "/api/v1/organisations/{organisation}/invites/", None),
+    ("post", "/api/v1/organisations/{organisation}/invites/", {"email": "spy@example.com"}),
+    ("get", "/api/v1/organisations/{organisation}/invites/{invite}/", None),
+    ("delete", "/api/v1/organisations/{organisation}/invites/{invite}/", None),
+    ("post", "/api/v1/organisations/{organisation}/invites/{invite}/resend/", None),
+    ("get", "/api/v1/organisations/{organisation}/invite-links/", None),
+    ("post", "/api/v1/organisations/{organisation}/invite-links/", {"role": "ADMIN"}),
+    ("delete", "/api/v1/organisations/{organisation}/invite-links/{invite_link}/", None),
+    ("get", "/api/v1/projects/{project}/", None),
+    ("patch", "/api/v1/projects/{project}/", {"name": "pwned"}),
+    ("put", "/api/v1/projects/{project}/", {"name": "pwned", "organisation": "{organisation}"}),
+    ("delete", "/api/v1/projects/{project}/", None),
+    ("get", "/api/v1/projects/{project}/environments/", None),
+    ("get", "/api/v1/environments/{environment}/", None),
+    ("patch", "/api/v1/environments/{environment}/", {"name": "pwned"}),
+    ("put", "/api/v1/environments/{environment}/", {"name": "pwned", "project": "{project}"}),
+    ("delete", "/api/v1/environments/{environment}/", None),
+    ("get", "/api/v1/environments/{environment}/api-keys/", None),
+    ("post", "/api/v1/environments/{environment}/api-keys/", {"name": "stolen"}),
+    ("get", "/api/v1/environments/{environment}/api-keys/{server_key}/", None),
+    ("patch", "/api/v1/environments/{environment}/api-keys/{server_key}/", {"active": False}),
+    ("delete", "/api/v1/environments/{environment}/api-keys/{server_key}/", None),
+]
+
+
+@pytest.fixture
+def victim(organisation, admin_user, member_user, project, environment):
+    """Organisation A, fully populated; the outsider fixture belongs to B."""
+    return {
+        "organisation": organisation.id,
+        "member": member_user.id,
+        "invite": InviteFactory(organisation=organisation).id,
+        "invite_link": InviteLinkFactory(organisation=organisation).id,
+        "project": project.id,
+        "environment": environment.api_key,
+        "server_key": create_server_key(environment=environment, name="backend").id,
+    }
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+def _snapshot():
+    return (
+        list(Organisation.objects.values()),
+        list(UserOrganisation.objects.values()),
+        Invite.objects.count(),
+        InviteLink.objects.count(),
+        list(Project.objects.values()),
+        list(Environment.objects.values()),
+        list(EnvironmentAPIKey.objects.values()),
+    )
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
+def test_endpoint__outsider__404_and_nothing_changes(outsider_client, victim, method, path, body):
+    before = _snapshot()
+
+    response = getattr(outsider_client, method)(_fill(path, victim), _fill(body, victim), format="json")
+
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Not found."} or "Not found" in str(response.json())
+    assert "Acme" not in response.content.decode()
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
+def test_endpoint__anonymous__401(anon_client, victim, method, path, body):
+    response = getattr(anon_client, method)(_fill(path, victim), _fill(body, victim), format="json")
+
+    assert response.status_code == 401
+
+
+def test_lists__outsider__never_include_other_organisation(outsider_client, victim):
+    organisations = outsider_client.get("/api/v1/organisations/").json()["results"]
+    projects = outsider_client.get("/api/v1/projects/").json()
+    environments = outsider_client.get(f"/api/v1/environments/?project={victim['project']}").json()["results"]
+
+    assert victim["organisation"] not in [item["id"] for item in organisations]
+    assert victim["project"] not in [item["id"] for item in projects]
+    assert environments == []
+
+
+def test_join__outsider_guessing_invite_link_ids__cannot_join(outsider_client, victim):
+    response = outsider_client.post(f"/api/v1/users/join/link/{victim['invite_link']}/")
+
+    assert response.status_code == 404
