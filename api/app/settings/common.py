@@ -352,7 +352,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "banderole": {"level": "INFO" if LOG_LEVEL in ("DEBUG", "INFO") else LOG_LEVEL, "propagate": True},
-        "django.security.DisallowedHost": {"level": "ERROR"},
+        # A wrong Host header is routine behind load balancers: not worth a traceback.
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
     },
 }
 
