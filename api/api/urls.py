@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("projects.urls")),
     path("", include("environments.urls")),
+    path("", include("features.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

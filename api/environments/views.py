@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, viewsets
@@ -10,6 +11,7 @@ from environments import services
 from environments.filters import EnvironmentFilterSet
 from environments.models import Environment, EnvironmentAPIKey
 from environments.serializers import EnvironmentAPIKeySerializer, EnvironmentSerializer
+from features.services import create_feature_states_for_environment
 from organisations.models import Organisation
 from organisations.permissions import ChangedByOrganisationAdmin, is_organisation_admin
 
@@ -35,7 +37,9 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer: EnvironmentSerializer) -> None:
         if not is_organisation_admin(self.request.user, serializer.validated_data["project"].organisation_id):
             raise PermissionDenied("Only an organisation admin may create environments.")
-        serializer.save()
+        # The environment and its feature states exist together or not at all.
+        with transaction.atomic():
+            create_feature_states_for_environment(serializer.save())
 
 
 class EnvironmentAPIKeyViewSet(

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "organisations",
     "projects",
     "environments",
+    "features",
 ]
 
 MIDDLEWARE = [

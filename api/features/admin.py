@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.db import transaction
+
+from features import services
+from features.models import (
+    Feature,
+    FeatureState,
+    FeatureStateValue,
+    MultivariateFeatureOption,
+    MultivariateFeatureStateValue,
+)
+
+
+class MultivariateFeatureOptionInline(admin.TabularInline):
+    model = MultivariateFeatureOption
+    extra = 0
+    fields = ("type", "string_value", "integer_value", "boolean_value", "default_percentage_allocation")
+
+
+@admin.register(Feature)
+class FeatureAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "project", "type", "default_enabled", "is_server_key_only", "is_archived")
+    list_filter = ("type", "default_enabled", "is_server_key_only", "is_archived", "project__organisation")
+    search_fields = ("name", "description", "project__name", "project__organisation__name")
+    raw_id_fields = ("project",)
+    readonly_fields = ("uuid", "created_date")
+    inlines = [MultivariateFeatureOptionInline]
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        # A feature added here needs its environment defaults like one added by the API;
+        # after the inlines are saved, so the defaults include the variants' shares.
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            if not change:
+                services.create_feature_states_for_feature(form.instance)
+
+
+class FeatureStateValueInline(admin.StackedInline):
+    model = FeatureStateValue
+    can_delete = False
+
+
+class MultivariateFeatureStateValueInline(admin.TabularInline):
+    model = MultivariateFeatureStateValue
+    extra = 0
+    raw_id_fields = ("multivariate_feature_option",)
+
+
+@admin.register(FeatureState)
+class FeatureStateAdmin(admin.ModelAdmin):
+    list_display = ("id", "feature", "environment", "enabled", "updated_at")
+    list_filter = ("enabled", "environment__project__organisation")
+    search_fields = ("feature__name", "environment__name", "environment__api_key")
+    raw_id_fields = ("feature", "environment")
+    readonly_fields = ("uuid", "created_at", "updated_at")
+    list_select_related = ("feature", "environment__project")
+    inlines = [FeatureStateValueInline, MultivariateFeatureStateValueInline]
+
+
+@admin.register(FeatureStateValue)
+class FeatureStateValueAdmin(admin.ModelAdmin):
+    list_display = ("id", "feature_state", "type", "string_value", "integer_value", "boolean_value")
+    list_filter = ("type",)
+    search_fields = ("string_value", "feature_state__feature__name", "feature_state__environment__name")
+    raw_id_fields = ("feature_state",)
+
+
+@admin.register(MultivariateFeatureOption)
+class MultivariateFeatureOptionAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "feature",
+        "type",
+        "string_value",
+        "integer_value",
+        "boolean_value",
+        "default_percentage_allocation",
+    )
+    list_filter = ("type",)
+    search_fields = ("string_value", "feature__name", "feature__project__name")
+    raw_id_fields = ("feature",)
+    readonly_fields = ("uuid",)
+
+
+@admin.register(MultivariateFeatureStateValue)
+class MultivariateFeatureStateValueAdmin(admin.ModelAdmin):
+    list_display = ("id", "feature_state", "multivariate_feature_option", "percentage_allocation")
+    list_filter = ("feature_state__environment__project__organisation",)
+    search_fields = ("feature_state__feature__name", "feature_state__environment__name")
+    raw_id_fields = ("feature_state", "multivariate_feature_option")
+    readonly_fields = ("uuid",)

@@ -1,0 +1,285 @@
+"""Writes that touch more than one row: features with their states, options, state updates.
+
+Every write here also bumps ``Environment.updated_at`` for the environments whose
+SDK view changed, in the same transaction, so the change and its marker commit or
+roll back together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from environments.models import Environment
+from features.models import (
+    MAX_32_BIT_INTEGER,
+    MIN_32_BIT_INTEGER,
+    Feature,
+    FeatureState,
+    FeatureStateValue,
+    FeatureType,
+    FeatureValueType,
+    MultivariateFeatureOption,
+    MultivariateFeatureStateValue,
+)
+from projects.models import Project
+
+_INTEGER_STRING = re.compile(r"^-?[0-9]+$")
+
+
+def typed_value_fields(value_type: str, value: Any) -> dict[str, Any]:
+    """Column values for a value of a known type: the type plus its one column."""
+    fields: dict[str, Any] = {"type": value_type, "string_value": None, "integer_value": None, "boolean_value": None}
+    column = {
+        FeatureValueType.INTEGER: "integer_value",
+        FeatureValueType.BOOLEAN: "boolean_value",
+    }.get(value_type, "string_value")
+    fields[column] = value
+    return fields
+
+
+def infer_typed_value(value: str | None) -> dict[str, Any]:
+    """Column values for a string whose type is guessed as Flagsmith guesses it.
+
+    Digits that fit in 32 bits are an integer, "true"/"false" (any case) a
+    boolean, anything else a string.
+    """
+    if value is None:
+        return typed_value_fields(FeatureValueType.STRING, None)
+    if _INTEGER_STRING.match(value) and MIN_32_BIT_INTEGER <= int(value) <= MAX_32_BIT_INTEGER:
+        return typed_value_fields(FeatureValueType.INTEGER, int(value))
+    if value.lower() in ("true", "false"):
+        return typed_value_fields(FeatureValueType.BOOLEAN, value.lower() == "true")
+    return typed_value_fields(FeatureValueType.STRING, value)
+
+
+def json_typed_value(value: Any) -> dict[str, Any]:
+    """Column values for a JSON value sent by a client: its JSON type is kept.
+
+    The caller has validated it (bool, int in 32 bits, str, or None).
+    """
+    # bool first: in Python a bool is also an int.
+    if isinstance(value, bool):
+        return typed_value_fields(FeatureValueType.BOOLEAN, value)
+    if isinstance(value, int):
+        return typed_value_fields(FeatureValueType.INTEGER, value)
+    return typed_value_fields(FeatureValueType.STRING, value)
+
+
+def _touch_environments(environment_ids: Iterable[int]) -> None:
+    """Mark what SDKs see in these environments as changed."""
+    Environment.objects.filter(id__in=list(environment_ids)).update(updated_at=timezone.now())
+
+
+def _initial_state_defaults(feature: Feature, project: Project) -> tuple[bool, dict[str, Any]]:
+    """The enabled flag and value columns a new environment default starts with.
+
+    As in Flagsmith, a project with ``prevent_flag_defaults`` starts every
+    environment disabled and without a value, whatever the feature says.
+    """
+    if project.prevent_flag_defaults:
+        return False, infer_typed_value(None)
+    return feature.default_enabled, infer_typed_value(feature.initial_value)
+
+
+def _create_states(
+    features_and_environments: list[tuple[Feature, Environment]], project: Project
+) -> list[FeatureState]:
+    """Environment defaults, their values and their variant shares, in three bulk inserts."""
+    states = FeatureState.objects.bulk_create(
+        [
+            FeatureState(feature=feature, environment=environment, enabled=_initial_state_defaults(feature, project)[0])
+            for feature, environment in features_and_environments
+        ]
+    )
+    FeatureStateValue.objects.bulk_create(
+        [
+            FeatureStateValue(feature_state=state, **_initial_state_defaults(state.feature, project)[1])
+            for state in states
+        ]
+    )
+    options_by_feature: dict[int, list[MultivariateFeatureOption]] = {}
+    for option in MultivariateFeatureOption.objects.filter(
+        feature_id__in={state.feature_id for state in states}
+    ).order_by("id"):
+        options_by_feature.setdefault(option.feature_id, []).append(option)
+    MultivariateFeatureStateValue.objects.bulk_create(
+        [
+            MultivariateFeatureStateValue(
+                feature_state=state,
+                multivariate_feature_option=option,
+                percentage_allocation=option.default_percentage_allocation,
+            )
+            for state in states
+            for option in options_by_feature.get(state.feature_id, [])
+        ]
+    )
+    return states
+
+
+def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature:
+    """Create a feature, its variants and its default state in every environment of the project.
+
+    ``data`` is validated model fields plus an optional ``multivariate_options``
+    list of validated option fields.
+    """
+    data = dict(data)
+    options_data = data.pop("multivariate_options", None) or []
+    if options_data:
+        data["type"] = FeatureType.MULTIVARIATE
+    try:
+        with transaction.atomic():
+            # Lock the project row: concurrent creations in one project queue here,
+            # so the limit and the name check see a settled set of features.
+            project = Project.objects.select_for_update().get(pk=project.pk)
+            if Feature.objects.filter(project=project).count() >= project.max_features_allowed:
+                raise ValidationError(f"The project has reached its limit of {project.max_features_allowed} features.")
+            feature = Feature.objects.create(project=project, **data)
+            MultivariateFeatureOption.objects.bulk_create(
+                [MultivariateFeatureOption(feature=feature, **option) for option in options_data]
+            )
+            environments = list(project.environments.all())
+            _create_states([(feature, environment) for environment in environments], project)
+            _touch_environments(environment.id for environment in environments)
+    except IntegrityError as exc:
+        # The serializer checks the name first; this is the race it cannot see.
+        raise ValidationError({"name": ["A feature with this name already exists in the project."]}) from exc
+    return feature
+
+
+def create_feature_states_for_feature(feature: Feature) -> list[FeatureState]:
+    """Default states for a feature saved elsewhere (the Django admin), in every environment."""
+    with transaction.atomic():
+        environments = feature.project.environments.exclude(feature_states__feature=feature)
+        states = _create_states([(feature, environment) for environment in environments], feature.project)
+        _touch_environments(state.environment_id for state in states)
+    return states
+
+
+def create_feature_states_for_environment(environment: Environment) -> list[FeatureState]:
+    """Give a new environment a default state for every feature of its project."""
+    with transaction.atomic():
+        features = Feature.objects.filter(project_id=environment.project_id).exclude(
+            feature_states__environment=environment
+        )
+        project = environment.project
+        return _create_states([(feature, environment) for feature in features], project)
+
+
+def check_default_allocations(feature: Feature, allocation: float, exclude_option_id: int | None = None) -> None:
+    """Refuse variants whose default shares would add up to more than 100%."""
+    others = MultivariateFeatureOption.objects.filter(feature=feature).exclude(pk=exclude_option_id)
+    total = sum(others.values_list("default_percentage_allocation", flat=True)) + allocation
+    if total > 100:
+        raise ValidationError(
+            {"default_percentage_allocation": [f"The variants' default allocations add up to {total:g}%, over 100%."]}
+        )
+
+
+def create_multivariate_option(feature: Feature, data: dict[str, Any], user: Any) -> MultivariateFeatureOption:
+    """Add a variant to a feature and give it its default share in every environment default."""
+    with transaction.atomic():
+        # Lock the feature: two concurrent variants must not both fit under 100%.
+        feature = Feature.objects.select_for_update().get(pk=feature.pk)
+        check_default_allocations(feature, data.get("default_percentage_allocation", 100))
+        option = MultivariateFeatureOption.objects.create(feature=feature, **data)
+        if feature.type != FeatureType.MULTIVARIATE:
+            feature.type = FeatureType.MULTIVARIATE
+            feature.save(update_fields=["type"])
+        states = list(FeatureState.objects.filter(feature=feature))
+        MultivariateFeatureStateValue.objects.bulk_create(
+            [
+                MultivariateFeatureStateValue(
+                    feature_state=state,
+                    multivariate_feature_option=option,
+                    percentage_allocation=option.default_percentage_allocation,
+                )
+                for state in states
+            ]
+        )
+        _touch_environments(state.environment_id for state in states)
+    return option
+
+
+def update_multivariate_option(
+    option: MultivariateFeatureOption, data: dict[str, Any], user: Any
+) -> MultivariateFeatureOption:
+    """Change a variant's value or default share (existing states keep their shares)."""
+    with transaction.atomic():
+        feature = Feature.objects.select_for_update().get(pk=option.feature_id)
+        if "default_percentage_allocation" in data:
+            check_default_allocations(feature, data["default_percentage_allocation"], exclude_option_id=option.pk)
+        for field, value in data.items():
+            setattr(option, field, value)
+        option.save()
+        touch_feature_environments(feature)
+    return option
+
+
+def delete_multivariate_option(option: MultivariateFeatureOption, user: Any) -> None:
+    with transaction.atomic():
+        touch_feature_environments(option.feature)
+        option.delete()
+
+
+def update_feature(feature: Feature, data: dict[str, Any], user: Any) -> Feature:
+    """Change a feature's own fields; its states are left as they are."""
+    with transaction.atomic():
+        for field, value in data.items():
+            setattr(feature, field, value)
+        try:
+            with transaction.atomic():
+                feature.save()
+        except IntegrityError as exc:
+            raise ValidationError({"name": ["A feature with this name already exists in the project."]}) from exc
+        touch_feature_environments(feature)
+    return feature
+
+
+def delete_feature(feature: Feature, user: Any) -> None:
+    """Delete a feature with its states and variants (a hard delete, unlike Flagsmith's soft one)."""
+    with transaction.atomic():
+        touch_feature_environments(feature)
+        feature.delete()
+
+
+def touch_feature_environments(feature: Feature) -> None:
+    """A change to a feature or its variants alters what every environment's SDKs see."""
+    _touch_environments(feature.feature_states.values_list("environment_id", flat=True))
+
+
+def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user: Any) -> FeatureState:
+    """Change an environment default: enabled, value and, when given, the whole set of variant shares.
+
+    ``data`` may hold ``enabled``, ``feature_state_value`` (a validated JSON
+    value) and ``multivariate_feature_state_values`` (a list of
+    ``{multivariate_feature_option, percentage_allocation}``); absent keys are
+    left alone.
+    """
+    with transaction.atomic():
+        if "enabled" in data:
+            feature_state.enabled = data["enabled"]
+        # Always saved, so updated_at records the change.
+        feature_state.save()
+        if "feature_state_value" in data:
+            FeatureStateValue.objects.update_or_create(
+                feature_state=feature_state, defaults=json_typed_value(data["feature_state_value"])
+            )
+        if "multivariate_feature_state_values" in data:
+            shares = data["multivariate_feature_state_values"]
+            kept = []
+            for share in shares:
+                mv_value, _ = MultivariateFeatureStateValue.objects.update_or_create(
+                    feature_state=feature_state,
+                    multivariate_feature_option=share["multivariate_feature_option"],
+                    defaults={"percentage_allocation": share["percentage_allocation"]},
+                )
+                kept.append(mv_value.pk)
+            feature_state.multivariate_feature_state_values.exclude(pk__in=kept).delete()
+        _touch_environments([feature_state.environment_id])
+    return feature_state

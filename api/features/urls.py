@@ -1,0 +1,27 @@
+from django.urls import include, path
+from rest_framework_nested import routers
+
+from environments.views import EnvironmentViewSet
+from features.views import FeatureStateViewSet, FeatureViewSet, MultivariateFeatureOptionViewSet
+from projects.views import ProjectViewSet
+
+# The parents are registered only to nest under them; their own routes live in
+# projects.urls and environments.urls.
+parents = routers.SimpleRouter()
+parents.register("projects", ProjectViewSet, basename="project")
+parents.register("environments", EnvironmentViewSet, basename="environment")
+
+project_router = routers.NestedSimpleRouter(parents, "projects", lookup="project")
+project_router.register("features", FeatureViewSet, basename="project-feature")
+
+feature_router = routers.NestedSimpleRouter(project_router, "features", lookup="feature")
+feature_router.register("mv-options", MultivariateFeatureOptionViewSet, basename="project-feature-mv-option")
+
+environment_router = routers.NestedSimpleRouter(parents, "environments", lookup="environment")
+environment_router.register("featurestates", FeatureStateViewSet, basename="environment-featurestate")
+
+urlpatterns = [
+    path("", include(project_router.urls)),
+    path("", include(feature_router.urls)),
+    path("", include(environment_router.urls)),
+]

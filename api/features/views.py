@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+
+from core.viewsets import ReplicaListMixin
+from environments.models import Environment
+from features import services
+from features.filters import FeatureFilterSet, FeatureStateFilterSet
+from features.models import Feature, FeatureState, MultivariateFeatureOption
+from features.serializers import FeatureSerializer, FeatureStateSerializer, MultivariateFeatureOptionSerializer
+from organisations.models import Organisation
+from organisations.permissions import ChangedByOrganisationAdmin
+from projects.models import Project
+
+
+class ProjectNestedMixin:
+    """For routes under ``projects/{project_pk}/``: the project, scoped to the caller (else 404)."""
+
+    def get_project(self) -> Project:
+        if not hasattr(self, "_project"):
+            self._project = get_object_or_404(
+                Project.objects.for_user(self.request.user).select_related("organisation"),  # type: ignore[attr-defined]
+                pk=self.kwargs["project_pk"],  # type: ignore[attr-defined]
+            )
+        return self._project
+
+    def get_permission_organisation(self, obj: object = None) -> Organisation:
+        return self.get_project().organisation
+
+
+class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
+    """Features of one project: members read, organisation admins write."""
+
+    serializer_class = FeatureSerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+    filterset_class = FeatureFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Feature]:
+        if getattr(self, "swagger_fake_view", False):
+            return Feature.objects.none()
+        return Feature.objects.filter(project=self.get_project()).prefetch_related("multivariate_options")
+
+    def perform_destroy(self, instance: Feature) -> None:
+        services.delete_feature(instance, self.request.user)
+
+
+class MultivariateFeatureOptionViewSet(ProjectNestedMixin, viewsets.ModelViewSet):
+    """Variants of one multivariate feature."""
+
+    serializer_class = MultivariateFeatureOptionSerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+    lookup_value_regex = "[0-9]+"
+
+    def get_feature(self) -> Feature:
+        if not hasattr(self, "_feature"):
+            self._feature = get_object_or_404(
+                Feature.objects.filter(project=self.get_project()), pk=self.kwargs["feature_pk"]
+            )
+        return self._feature
+
+    def get_queryset(self) -> QuerySet[MultivariateFeatureOption]:
+        if getattr(self, "swagger_fake_view", False):
+            return MultivariateFeatureOption.objects.none()
+        return MultivariateFeatureOption.objects.filter(feature=self.get_feature())
+
+    def perform_destroy(self, instance: MultivariateFeatureOption) -> None:
+        services.delete_multivariate_option(instance, self.request.user)
+
+
+@extend_schema_view(
+    **{
+        action: extend_schema(parameters=[OpenApiParameter("environment_api_key", str, OpenApiParameter.PATH)])
+        for action in ("list", "retrieve", "update", "partial_update")
+    }
+)
+class FeatureStateViewSet(
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Environment defaults of every feature, addressed under the environment's client key."""
+
+    serializer_class = FeatureStateSerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+    filterset_class = FeatureStateFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_environment(self) -> Environment:
+        if not hasattr(self, "_environment"):
+            self._environment = get_object_or_404(
+                Environment.objects.for_user(self.request.user).select_related("project__organisation"),
+                api_key=self.kwargs["environment_api_key"],
+            )
+        return self._environment
+
+    def get_permission_organisation(self, obj: FeatureState | None = None) -> Organisation:
+        return self.get_environment().project.organisation
+
+    def get_queryset(self) -> QuerySet[FeatureState]:
+        if getattr(self, "swagger_fake_view", False):
+            return FeatureState.objects.none()
+        return (
+            FeatureState.objects.filter(environment=self.get_environment())
+            .select_related("feature_state_value")
+            .prefetch_related("multivariate_feature_state_values")
+        )
+
+    def perform_update(self, serializer: FeatureStateSerializer) -> None:
+        feature_state = serializer.save()
+        # Read back what was written: the value and shares were changed through other rows.
+        serializer.instance = self.get_queryset().get(pk=feature_state.pk)
