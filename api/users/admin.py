@@ -2,13 +2,21 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from users.forms import EmailAdminAuthenticationForm
 from users.models import User
+
+# Failed admin sign-ins must reach django-axes under the same name as the API's.
+admin.site.login_form = EmailAdminAuthenticationForm
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("email", "username")
+
+    def clean_username(self) -> str:
+        # Django's form refuses a username another user has; ours is a display name, not unique.
+        return self.cleaned_data.get("username", "")
 
 
 class UserChangeAdminForm(UserChangeForm):

@@ -3,7 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+
+from users.models import User
 
 
 class InitialConfigurationForm(forms.Form):
@@ -25,3 +29,23 @@ class InitialConfigurationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
+
+
+class EmailAdminAuthenticationForm(AdminAuthenticationForm):
+    """The Django admin's sign-in, passing the address as ``email`` like the API does.
+
+    Django's form calls ``authenticate(username=...)``, but django-axes reads the
+    username from the ``email`` credential (AXES_USERNAME_FORM_FIELD), so failed
+    admin sign-ins were never counted and the admin could be brute-forced.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            # Normalised so every spelling of one address counts against one allowance.
+            self.user_cache = authenticate(self.request, email=User.objects.normalize_email(email), password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

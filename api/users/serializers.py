@@ -4,12 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from djoser.serializers import SendEmailResetSerializer as DjoserSendEmailResetSerializer
 from djoser.serializers import UserCreateSerializer as DjoserUserCreateSerializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 
 from users.models import User
-from users.services import registration_is_allowed
+from users.services import has_valid_invite, registration_is_allowed
 
 
 class UserCreateSerializer(DjoserUserCreateSerializer):
@@ -35,9 +36,11 @@ class UserCreateSerializer(DjoserUserCreateSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         invite_hash = attrs.pop("invite_hash", "") or ""
-        if settings.PREVENT_SIGNUP and not invite_hash:
+        email = attrs.get("email", "")
+        # A hash alone is not an invite: it must belong to a live invite link.
+        if settings.PREVENT_SIGNUP and not has_valid_invite(email, invite_hash):
             raise exceptions.PermissionDenied("Sign-up is disabled for this installation.")
-        if not registration_is_allowed(attrs.get("email", ""), invite_hash):
+        if not registration_is_allowed(email, invite_hash):
             raise exceptions.PermissionDenied("User registration without an invite is disabled for this installation.")
         return super().validate(attrs)
 
@@ -46,6 +49,16 @@ class UserCreateSerializer(DjoserUserCreateSerializer):
             return None  # waiting for email activation
         token, _ = Token.objects.get_or_create(user=user)
         return token.key
+
+
+class SendAccountLinkSerializer(DjoserSendEmailResetSerializer):
+    """The "email me a link" form (password reset, activation resend), whatever the address's case.
+
+    djoser looks the account up with an exact match; addresses are stored in lower case.
+    """
+
+    def validate_email(self, value: str) -> str:
+        return User.objects.normalize_email(value)
 
 
 class CurrentUserSerializer(serializers.ModelSerializer):
@@ -61,8 +74,11 @@ class LoginSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         request = self.context["request"]
+        # django-axes counts failures per username as given: normalise it, or every
+        # spelling of one address ("Alice@…", "ALICE@…") would get its own allowance.
+        email = User.objects.normalize_email(attrs["email"])
         # django-axes needs the Django request to count and lock out failures.
-        user = authenticate(request._request, email=attrs["email"], password=attrs["password"])
+        user = authenticate(request._request, email=email, password=attrs["password"])
         if user is None:
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with provided credentials."]}, code="authorization"

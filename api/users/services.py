@@ -14,6 +14,11 @@ def registration_is_allowed(email: str, invite_hash: str = "") -> bool:
     """Whether someone may sign up: open registration, or a valid invite."""
     if settings.ALLOW_REGISTRATION_WITHOUT_INVITE:
         return True
+    return has_valid_invite(email, invite_hash)
+
+
+def has_valid_invite(email: str, invite_hash: str = "") -> bool:
+    """An email invite for this address, or the hash of an invite link that has not expired."""
     from organisations.models import Invite, InviteLink
 
     if Invite.objects.filter(email__iexact=email).exists():

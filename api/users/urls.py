@@ -1,11 +1,16 @@
 from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
-from users.views import InitialConfigurationView, LoginView, LogoutView
+from users.views import InitialConfigurationView, LoginView, LogoutView, UserViewSet
+
+# djoser.urls' router, with our UserViewSet (sign-up throttle, case-insensitive email links) in place of djoser's.
+auth_router = DefaultRouter()
+auth_router.register("users", UserViewSet)
 
 urlpatterns = [
     path("auth/login/", LoginView.as_view(), name="auth-login"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("auth/token/", LogoutView.as_view(), name="auth-token"),
-    path("auth/", include("djoser.urls")),
+    path("auth/", include(auth_router.urls)),
     path("users/config/init/", InitialConfigurationView.as_view(), name="initial-configuration"),
 ]
