@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("environments.urls")),
     path("", include("features.urls")),
+    path("", include("segments.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

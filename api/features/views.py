@@ -13,22 +13,7 @@ from features.models import Feature, FeatureState, MultivariateFeatureOption
 from features.serializers import FeatureSerializer, FeatureStateSerializer, MultivariateFeatureOptionSerializer
 from organisations.models import Organisation
 from organisations.permissions import ChangedByOrganisationAdmin
-from projects.models import Project
-
-
-class ProjectNestedMixin:
-    """For routes under ``projects/{project_pk}/``: the project, scoped to the caller (else 404)."""
-
-    def get_project(self) -> Project:
-        if not hasattr(self, "_project"):
-            self._project = get_object_or_404(
-                Project.objects.for_user(self.request.user).select_related("organisation"),  # type: ignore[attr-defined]
-                pk=self.kwargs["project_pk"],  # type: ignore[attr-defined]
-            )
-        return self._project
-
-    def get_permission_organisation(self, obj: object = None) -> Organisation:
-        return self.get_project().organisation
+from projects.mixins import ProjectNestedMixin
 
 
 class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):

@@ -11,9 +11,14 @@ import pytest
 
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
+from features.models import Feature, FeatureState
+from features.services import create_feature
+from features.tests.factories import MultivariateFeatureOptionFactory
 from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
 from organisations.tests.factories import InviteFactory, InviteLinkFactory
 from projects.models import Project
+from segments.models import Segment
+from segments.tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +54,29 @@ ENDPOINTS = [
     ("get", "/api/v1/environments/{environment}/api-keys/{server_key}/", None),
     ("patch", "/api/v1/environments/{environment}/api-keys/{server_key}/", {"active": False}),
     ("delete", "/api/v1/environments/{environment}/api-keys/{server_key}/", None),
+    ("get", "/api/v1/projects/{project}/features/", None),
+    ("post", "/api/v1/projects/{project}/features/", {"name": "spy_feature"}),
+    ("get", "/api/v1/projects/{project}/features/{feature}/", None),
+    ("patch", "/api/v1/projects/{project}/features/{feature}/", {"description": "pwned"}),
+    ("delete", "/api/v1/projects/{project}/features/{feature}/", None),
+    ("get", "/api/v1/projects/{project}/features/{feature}/mv-options/", None),
+    ("post", "/api/v1/projects/{project}/features/{feature}/mv-options/", {"type": "unicode", "string_value": "x"}),
+    ("delete", "/api/v1/projects/{project}/features/{feature}/mv-options/{mv_option}/", None),
+    ("get", "/api/v1/environments/{environment}/featurestates/", None),
+    ("get", "/api/v1/environments/{environment}/featurestates/{feature_state}/", None),
+    ("patch", "/api/v1/environments/{environment}/featurestates/{feature_state}/", {"enabled": True}),
+    ("get", "/api/v1/projects/{project}/segments/", None),
+    ("post", "/api/v1/projects/{project}/segments/", {"name": "spy", "project": "{project}", "rules": []}),
+    ("get", "/api/v1/projects/{project}/segments/{segment}/", None),
+    ("patch", "/api/v1/projects/{project}/segments/{segment}/", {"name": "pwned"}),
+    ("delete", "/api/v1/projects/{project}/segments/{segment}/", None),
 ]
 
 
 @pytest.fixture
 def victim(organisation, admin_user, member_user, project, environment):
     """Organisation A, fully populated; the outsider fixture belongs to B."""
+    feature = create_feature(project=project, user=admin_user, data={"name": "secret_feature"})
     return {
         "organisation": organisation.id,
         "member": member_user.id,
@@ -63,6 +85,10 @@ def victim(organisation, admin_user, member_user, project, environment):
         "project": project.id,
         "environment": environment.api_key,
         "server_key": create_server_key(environment=environment, name="backend").id,
+        "feature": feature.id,
+        "mv_option": MultivariateFeatureOptionFactory(feature=feature).id,
+        "feature_state": FeatureState.objects.get(feature=feature, environment=environment).id,
+        "segment": SegmentFactory(project=project).id,
     }
 
 
@@ -85,6 +111,9 @@ def _snapshot():
         list(Project.objects.values()),
         list(Environment.objects.values()),
         list(EnvironmentAPIKey.objects.values()),
+        list(Feature.objects.values()),
+        list(FeatureState.objects.values()),
+        list(Segment.objects.values()),
     )
 
 

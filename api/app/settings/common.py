@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "projects",
     "environments",
     "features",
+    "segments",
 ]
 
 MIDDLEWARE = [
@@ -310,6 +311,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 REQUIRE_AUTHENTICATION_FOR_API_DOCS = env_bool("REQUIRE_AUTHENTICATION_FOR_API_DOCS", False)
+
+# --- Segments --------------------------------------------------------------------
+# Flagsmith's limits (reference §2.1): characters per condition value, conditions per segment.
+SEGMENT_CONDITION_VALUE_LIMIT = env_int("SEGMENT_CONDITION_VALUE_LIMIT", 1000)
+SEGMENT_RULES_CONDITIONS_LIMIT = env_int("SEGMENT_RULES_CONDITIONS_LIMIT", 100)
 
 # --- CORS ------------------------------------------------------------------------
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ORIGIN_ALLOW_ALL", True)
