@@ -46,7 +46,8 @@ def _file_or_env(name: str) -> str | None:
 
 def _read(name: str, default: Any, parse: Callable[[str], T], expected: str) -> T:
     raw = _file_or_env(name)
-    if raw is None:
+    # An empty variable means "not set", as deployment templates often leave them.
+    if raw is None or not raw.strip():
         if default is _UNSET:
             raise ConfigurationError(name, "", f"{expected} (the variable is required)")
         return default
@@ -101,12 +102,23 @@ def env_choice(name: str, choices: list[str], default: Any = _UNSET) -> str:
     return _read(name, default, parse, "one of " + ", ".join(choices))
 
 
+def _without_password(url: str) -> str:
+    """``url`` with any password masked, so a refusal never prints a credential."""
+    scheme, separator, rest = url.partition("://")
+    userinfo, at, location = rest.rpartition("@")
+    if not separator or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{location}"
+
+
 def parse_database_url(name: str, url: str, **extra: Any) -> dict[str, Any]:
     """Parse one database URL, naming ``name`` if it is malformed."""
     try:
         config = dict(dj_database_url.parse(url, **extra))
     except Exception as exc:  # dj-database-url raises several unrelated types
-        raise ConfigurationError(name, url, "a database URL such as postgres://user:password@host:5432/name") from exc
+        raise ConfigurationError(
+            name, _without_password(url), "a database URL such as postgres://user:password@host:5432/name"
+        ) from exc
     if not config.get("ENGINE"):
-        raise ConfigurationError(name, url, "a database URL with a known scheme")
+        raise ConfigurationError(name, _without_password(url), "a database URL with a known scheme")
     return config

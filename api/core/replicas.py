@@ -79,8 +79,12 @@ def _choose_healthy_replica() -> str | None:
         candidates = [alias for alias in replica_aliases() if _unhealthy_until.get(alias, 0.0) <= now]
     random.shuffle(candidates)
     for alias in candidates:
+        connection = connections[alias]
         try:
-            connections[alias].ensure_connection()
+            # A persistent connection to a replica that has since gone away must
+            # fail here, where it can be skipped, not at the first query.
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
         except DatabaseError as exc:
             with _unhealthy_lock:
                 _unhealthy_until[alias] = now + settings.REPLICA_RETRY_SECONDS

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -42,6 +43,12 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
             create_feature_states_for_environment(serializer.save())
 
 
+@extend_schema_view(
+    **{
+        action: extend_schema(parameters=[OpenApiParameter("environment_api_key", str, OpenApiParameter.PATH)])
+        for action in ("list", "create", "retrieve", "update", "partial_update", "destroy")
+    }
+)
 class EnvironmentAPIKeyViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -70,6 +77,8 @@ class EnvironmentAPIKeyViewSet(
         return self.get_environment().project.organisation
 
     def get_queryset(self) -> QuerySet[EnvironmentAPIKey]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no environment
+            return EnvironmentAPIKey.objects.none()
         return EnvironmentAPIKey.objects.filter(environment=self.get_environment())
 
     def perform_create(self, serializer: EnvironmentAPIKeySerializer) -> None:
