@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -10,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from core.viewsets import ReplicaListMixin
 from environments import services
 from environments.filters import EnvironmentFilterSet
+from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment, EnvironmentAPIKey
 from environments.serializers import EnvironmentAPIKeySerializer, EnvironmentSerializer
 from features.services import create_feature_states_for_environment
@@ -50,6 +50,7 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     }
 )
 class EnvironmentAPIKeyViewSet(
+    EnvironmentNestedMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -64,17 +65,6 @@ class EnvironmentAPIKeyViewSet(
     admin_only = True
     pagination_class = None
     lookup_value_regex = "[0-9]+"
-
-    def get_environment(self) -> Environment:
-        if not hasattr(self, "_environment"):
-            self._environment = get_object_or_404(
-                Environment.objects.for_user(self.request.user).select_related("project__organisation"),
-                api_key=self.kwargs["environment_api_key"],
-            )
-        return self._environment
-
-    def get_permission_organisation(self, obj: EnvironmentAPIKey | None = None) -> Organisation:
-        return self.get_environment().project.organisation
 
     def get_queryset(self) -> QuerySet[EnvironmentAPIKey]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no environment

@@ -6,12 +6,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 
 from core.viewsets import ReplicaListMixin
-from environments.models import Environment
+from environments.mixins import EnvironmentNestedMixin
 from features import services
 from features.filters import FeatureFilterSet, FeatureStateFilterSet
 from features.models import Feature, FeatureState, MultivariateFeatureOption
 from features.serializers import FeatureSerializer, FeatureStateSerializer, MultivariateFeatureOptionSerializer
-from organisations.models import Organisation
 from organisations.permissions import ChangedByOrganisationAdmin
 from projects.mixins import ProjectNestedMixin
 
@@ -63,6 +62,7 @@ class MultivariateFeatureOptionViewSet(ProjectNestedMixin, viewsets.ModelViewSet
     }
 )
 class FeatureStateViewSet(
+    EnvironmentNestedMixin,
     ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -75,17 +75,6 @@ class FeatureStateViewSet(
     permission_classes = [ChangedByOrganisationAdmin]
     filterset_class = FeatureStateFilterSet
     lookup_value_regex = "[0-9]+"
-
-    def get_environment(self) -> Environment:
-        if not hasattr(self, "_environment"):
-            self._environment = get_object_or_404(
-                Environment.objects.for_user(self.request.user).select_related("project__organisation"),
-                api_key=self.kwargs["environment_api_key"],
-            )
-        return self._environment
-
-    def get_permission_organisation(self, obj: FeatureState | None = None) -> Organisation:
-        return self.get_environment().project.organisation
 
     def get_queryset(self) -> QuerySet[FeatureState]:
         if getattr(self, "swagger_fake_view", False):
