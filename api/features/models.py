@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -32,6 +33,26 @@ class FeatureValueType(models.TextChoices):
     BOOLEAN = "bool", "Boolean"
 
 
+class Tag(models.Model):
+    """A label on features of one project, used to filter and group them."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
+    label = models.CharField(max_length=100)
+    color = models.CharField(max_length=10, default="#3d4db6")
+    description = models.CharField(max_length=512, null=True, blank=True)
+    created_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("label"), "project", name="features_tag_unique_label_per_project"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class FeatureQuerySet(models.QuerySet["Feature"]):
     def for_user(self, user) -> FeatureQuerySet:
         if not user.is_authenticated:
@@ -55,8 +76,10 @@ class Feature(models.Model):
     )
     default_enabled = models.BooleanField(default=False)
     is_server_key_only = models.BooleanField(default=False, help_text="Only served to server-side keys.")
-    is_archived = models.BooleanField(default=False)
+    is_archived = models.BooleanField(default=False, help_text="Hidden in the dashboard; still served to SDKs.")
     created_date = models.DateTimeField(auto_now_add=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="features")
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="owned_features")
 
     objects = FeatureQuerySet.as_manager()
 
@@ -95,12 +118,52 @@ class AbstractTypedValue(models.Model):
         return self.string_value
 
 
+class FeatureSegment(models.Model):
+    """A segment override of a feature in one environment; its state is the FeatureState pointing here.
+
+    Among the matching segments of an identity, the override with the lowest
+    ``priority`` wins. Priorities are dense from 0 per (feature, environment).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="feature_segments")
+    segment = models.ForeignKey("segments.Segment", on_delete=models.CASCADE, related_name="feature_segments")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="feature_segments")
+    priority = models.PositiveIntegerField(default=0, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feature", "segment", "environment"], name="features_featuresegment_unique_override"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature.name} for {self.segment.name} (priority {self.priority})"
+
+
+class FeatureStateKind(models.TextChoices):
+    ENVIRONMENT = "ENVIRONMENT"
+    SEGMENT = "SEGMENT"
+    IDENTITY = "IDENTITY"
+
+
 class FeatureState(models.Model):
-    """Whether a feature is on in an environment, and with which value (the environment default)."""
+    """Whether a feature is on, and with which value: an environment default, a segment
+    override (``feature_segment`` set) or an identity override (``identity`` set).
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="feature_states")
     environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="feature_states")
+    feature_segment = models.OneToOneField(
+        FeatureSegment, on_delete=models.CASCADE, related_name="feature_state", null=True, blank=True
+    )
+    identity = models.ForeignKey(
+        "identities.Identity", on_delete=models.CASCADE, related_name="identity_overrides", null=True, blank=True
+    )
     enabled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,11 +171,32 @@ class FeatureState(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["feature", "environment"], name="features_featurestate_unique_default"),
+            models.UniqueConstraint(
+                fields=["feature", "environment"],
+                condition=models.Q(feature_segment__isnull=True, identity__isnull=True),
+                name="features_featurestate_unique_default",
+            ),
+            models.UniqueConstraint(
+                fields=["feature", "identity"],
+                condition=models.Q(identity__isnull=False),
+                name="features_featurestate_unique_identity_override",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(feature_segment__isnull=True) | models.Q(identity__isnull=True),
+                name="features_featurestate_segment_or_identity",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.feature.name} in {self.environment.name}"
+
+    @property
+    def kind(self) -> str:
+        if self.identity_id:
+            return FeatureStateKind.IDENTITY
+        if self.feature_segment_id:
+            return FeatureStateKind.SEGMENT
+        return FeatureStateKind.ENVIRONMENT
 
 
 class FeatureStateValue(AbstractTypedValue):

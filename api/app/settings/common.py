@@ -85,8 +85,11 @@ INSTALLED_APPS = [
     "organisations",
     "projects",
     "environments",
+    "environments.identities",
     "features",
     "segments",
+    "analytics",
+    "sdk",
 ]
 
 MIDDLEWARE = [
