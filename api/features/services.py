@@ -13,9 +13,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from environments.models import Environment
+from environments.services import mark_environments_changed
 from features.models import (
     MAX_32_BIT_INTEGER,
     MIN_32_BIT_INTEGER,
@@ -72,8 +72,7 @@ def json_typed_value(value: Any) -> dict[str, Any]:
 
 
 def _touch_environments(environment_ids: Iterable[int]) -> None:
-    """Mark what SDKs see in these environments as changed."""
-    Environment.objects.filter(id__in=list(environment_ids)).update(updated_at=timezone.now())
+    mark_environments_changed(environment_ids=environment_ids)
 
 
 def _initial_state_defaults(feature: Feature, project: Project) -> tuple[bool, dict[str, Any]]:

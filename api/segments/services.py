@@ -15,9 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from environments.models import Environment
+from environments.services import mark_environments_changed
 from projects.models import Project
 from segments.models import Condition, ConditionOperator, Segment, SegmentRule
 
@@ -173,7 +172,7 @@ def _create_rules(segment: Segment, rules: list[dict[str, Any]]) -> None:
 
 def touch_project_environments(project_id: int) -> None:
     """A segment change can alter what SDKs see in every environment of its project."""
-    Environment.objects.filter(project_id=project_id).update(updated_at=timezone.now())
+    mark_environments_changed(project_id=project_id)
 
 
 def create_segment(project: Project, data: dict[str, Any], user: Any) -> Segment:
