@@ -213,6 +213,9 @@ class MultivariateFeatureOption(AbstractTypedValue):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="multivariate_options")
+    key = models.CharField(
+        max_length=100, null=True, blank=True, help_text='Names the variant in SDK results; "control" is reserved.'
+    )
     default_percentage_allocation = models.FloatField(
         default=100, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )

@@ -190,7 +190,7 @@ def create_multivariate_option(feature: Feature, data: dict[str, Any], user: Any
         if feature.type != FeatureType.MULTIVARIATE:
             feature.type = FeatureType.MULTIVARIATE
             feature.save(update_fields=["type"])
-        states = list(FeatureState.objects.filter(feature=feature))
+        states = list(FeatureState.objects.filter(feature=feature, identity__isnull=True))
         MultivariateFeatureStateValue.objects.bulk_create(
             [
                 MultivariateFeatureStateValue(
