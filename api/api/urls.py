@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("environments.urls")),
     path("", include("features.urls")),
     path("", include("segments.urls")),
+    path("", include("sdk.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

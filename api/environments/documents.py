@@ -1,0 +1,395 @@
+"""The environment document: what SDKs see of an environment, compiled once per change.
+
+``compile_environment`` reads an environment's features, states, segments and
+identity overrides from the primary database and returns a ``CompiledEnvironment``:
+the document that ``/api/v1/environment-document/`` serves (Flagsmith's shape and
+key order), the evaluation context the engine runs on for ``/flags/`` and
+``/identities/``, and the lookups that turn engine results into Flagsmith's
+response items. The version is ``Environment.updated_at``, bumped in the
+transaction of every write that changes what SDKs see
+(``environments.services.mark_environments_changed``); ``get_compiled_environment``
+keeps recent versions in a per-process LRU so the hot path compiles nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import router
+from rest_framework.utils.encoders import JSONEncoder
+
+from environments.models import Environment
+
+# Holds compiled versions per process; a few hundred environments per process is
+# plenty, and an evicted one is recompiled from the database on its next request.
+LRU_SIZE = 256
+
+
+@dataclass
+class CompiledEnvironment:
+    environment_id: int
+    api_key: str
+    version: datetime
+    document: dict[str, Any]
+    document_json: bytes
+    # The engine's evaluation context for the environment, without identity overrides
+    # (remote evaluation adds the one identity's overrides per request).
+    context: dict[str, Any]
+    # Per feature name: the ``feature`` object of Flagsmith's flag items.
+    feature_items: dict[str, dict[str, Any]]
+    # Per feature name: the feature's id, for ``?feature=`` lookups and analytics.
+    feature_ids: dict[str, int]
+    server_key_only: frozenset[str]
+    # Feature state id -> FeatureSegment id, for the ``feature_segment`` of segment overrides.
+    feature_segment_ids: dict[int, int]
+    # Identifier -> (identity id, [override feature contexts]), whatever
+    # ``use_identity_overrides_in_local_eval`` says: remote evaluation always applies them.
+    identity_overrides: dict[str, tuple[int, list[dict[str, Any]]]]
+    hide_disabled_flags: bool
+    hide_sensitive_data: bool
+    allow_client_traits: bool
+    persist_trait_data: bool
+    use_identity_composite_key_for_hashing: bool
+    # Rendered ``/flags/`` bodies, keyed by "served to a server-side key".
+    flags_json: dict[bool, bytes] = field(default_factory=dict)
+
+    @property
+    def updated_at_header(self) -> str:
+        """``X-Flagsmith-Document-Updated-At``: the version as epoch seconds."""
+        return repr(self.version.timestamp())
+
+
+def _dumps(data: Any) -> bytes:
+    # Compact, like DRF's renderer and Flagsmith's responses.
+    return json.dumps(data, cls=JSONEncoder, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _iso(value: datetime) -> str:
+    """DRF's datetime format (``…123456Z``), as in Flagsmith's flag items."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _rule_document(rule: Any) -> dict[str, Any]:
+    return {
+        "type": rule.type,
+        "rules": [_rule_document(child) for child in rule.child_rules],
+        "conditions": [
+            {"operator": condition.operator, "value": condition.value or "", "property_": condition.property or ""}
+            for condition in rule.conditions.all()
+        ],
+    }
+
+
+def _feature_state_document(state: Any, feature: Any, mv_values: list[Any], priority: int | None) -> dict[str, Any]:
+    value = state.feature_state_value.value if hasattr(state, "feature_state_value") else None
+    return {
+        "feature": {"id": feature.id, "name": feature.name, "type": feature.type},
+        "enabled": state.enabled,
+        "django_id": state.id,
+        "feature_segment": None if priority is None else {"priority": priority},
+        "featurestate_uuid": str(state.uuid),
+        "feature_state_value": value,
+        "multivariate_feature_state_values": [
+            {
+                "multivariate_feature_option": {
+                    "value": mv.multivariate_feature_option.value,
+                    "id": mv.multivariate_feature_option.id,
+                    "key": mv.multivariate_feature_option.key,
+                },
+                "percentage_allocation": mv.percentage_allocation,
+                "id": mv.id,
+                "mv_fs_value_uuid": str(mv.uuid),
+            }
+            for mv in mv_values
+        ],
+    }
+
+
+def compile_environment(environment_id: int) -> CompiledEnvironment:
+    """Read everything SDKs see of an environment from the primary and compile it."""
+    from features.models import Feature, FeatureState, MultivariateFeatureStateValue
+    from segments.models import Segment
+
+    primary = router.db_for_write(Environment)
+    environment = Environment.objects.using(primary).select_related("project__organisation").get(pk=environment_id)
+    project = environment.project
+    organisation = project.organisation
+
+    features = {feature.id: feature for feature in Feature.objects.using(primary).filter(project=project)}
+    states = list(
+        FeatureState.objects.using(primary)
+        .filter(environment=environment, feature__project=project)
+        .select_related("feature_state_value", "feature_segment", "identity")
+        .order_by("feature_id", "id")
+    )
+    mv_values: dict[int, list[Any]] = defaultdict(list)
+    for mv in (
+        MultivariateFeatureStateValue.objects.using(primary)
+        .filter(feature_state__environment=environment, feature_state__identity__isnull=True)
+        .select_related("multivariate_feature_option")
+        .order_by("id")
+    ):
+        mv_values[mv.feature_state_id].append(mv)
+
+    defaults: list[dict[str, Any]] = []
+    overrides_by_segment: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    feature_segment_ids: dict[int, int] = {}
+    identity_states: dict[int, list[Any]] = defaultdict(list)
+    identities: dict[int, Any] = {}
+    for state in states:
+        feature = features[state.feature_id]
+        if state.identity_id is not None:
+            identity_states[state.identity_id].append(state)
+            identities[state.identity_id] = state.identity
+        elif state.feature_segment_id is not None:
+            feature_segment = state.feature_segment
+            feature_segment_ids[state.id] = feature_segment.id
+            overrides_by_segment[feature_segment.segment_id].append(
+                _feature_state_document(state, feature, mv_values[state.id], feature_segment.priority)
+            )
+        else:
+            defaults.append(_feature_state_document(state, feature, mv_values[state.id], None))
+
+    segments = [
+        {
+            "id": segment.id,
+            "name": segment.name,
+            "rules": [_rule_document(rule) for rule in segment.top_level_rules],
+            "feature_states": overrides_by_segment.get(segment.id, []),
+        }
+        for segment in Segment.objects.using(primary).filter(project=project).with_rule_trees().order_by("id")
+        # A feature-specific segment matters only where it overrides something.
+        if segment.feature_id is None or segment.id in overrides_by_segment
+    ]
+
+    identity_override_documents = [
+        {
+            "identifier": identity.identifier,
+            "identity_uuid": str(identity.uuid),
+            "django_id": identity.id,
+            "composite_key": f"{environment.api_key}_{identity.identifier}",
+            "environment_api_key": environment.api_key,
+            "created_date": identity.created_date.isoformat(),
+            "dashboard_alias": identity.dashboard_alias,
+            "identity_traits": [],
+            "identity_features": [
+                _feature_state_document(state, features[state.feature_id], [], None)
+                for state in identity_states[identity.id]
+            ],
+        }
+        for identity in sorted(identities.values(), key=lambda identity: identity.id)
+    ]
+
+    document = {
+        "id": environment.id,
+        "api_key": environment.api_key,
+        "project": {
+            "id": project.id,
+            "name": project.name,
+            "organisation": {
+                "id": organisation.id,
+                "name": organisation.name,
+                "feature_analytics": False,
+                "stop_serving_flags": organisation.stop_serving_flags,
+                "persist_trait_data": organisation.persist_trait_data,
+            },
+            "hide_disabled_flags": project.hide_disabled_flags,
+            "segments": segments,
+            "enable_realtime_updates": project.enable_realtime_updates,
+            "server_key_only_feature_ids": sorted(f.id for f in features.values() if f.is_server_key_only),
+        },
+        "feature_states": defaults,
+        "identity_overrides": identity_override_documents if environment.use_identity_overrides_in_local_eval else [],
+        "name": environment.name,
+        "allow_client_traits": environment.allow_client_traits,
+        "updated_at": environment.updated_at.isoformat(),
+        "hide_sensitive_data": environment.hide_sensitive_data,
+        "hide_disabled_flags": environment.hide_disabled_flags,
+        "use_identity_composite_key_for_hashing": environment.use_identity_composite_key_for_hashing,
+        "use_identity_overrides_in_local_eval": environment.use_identity_overrides_in_local_eval,
+    }
+
+    hide_sensitive = environment.hide_sensitive_data
+    feature_items = {
+        feature.name: {
+            "id": feature.id,
+            "name": feature.name,
+            "created_date": None if hide_sensitive else _iso(feature.created_date),
+            "description": None if hide_sensitive else feature.description,
+            "initial_value": None if hide_sensitive else feature.initial_value,
+            "default_enabled": None if hide_sensitive else feature.default_enabled,
+            "type": feature.type,
+        }
+        for feature in features.values()
+    }
+    compiled = CompiledEnvironment(
+        environment_id=environment.id,
+        api_key=environment.api_key,
+        version=environment.updated_at,
+        document=document,
+        document_json=_dumps(document),
+        context=document_to_context(document, include_identity_overrides=False),
+        feature_items=feature_items,
+        feature_ids={feature.name: feature.id for feature in features.values()},
+        server_key_only=frozenset(feature.name for feature in features.values() if feature.is_server_key_only),
+        feature_segment_ids=feature_segment_ids,
+        identity_overrides={
+            override["identifier"]: (override["django_id"], _identity_override_contexts(override))
+            for override in identity_override_documents
+        },
+        hide_disabled_flags=(
+            environment.hide_disabled_flags
+            if environment.hide_disabled_flags is not None
+            else project.hide_disabled_flags
+        ),
+        hide_sensitive_data=hide_sensitive,
+        allow_client_traits=environment.allow_client_traits,
+        persist_trait_data=organisation.persist_trait_data,
+        use_identity_composite_key_for_hashing=environment.use_identity_composite_key_for_hashing,
+    )
+    return compiled
+
+
+# --- the evaluation context, built from the document as the official SDKs build it -------------
+
+
+def _feature_contexts(feature_states: list[dict[str, Any]], priority: float | None = None) -> Any:
+    """Engine feature contexts for document feature states.
+
+    The key is the state's ``django_id`` (the multivariate hashing seed), variants
+    are ordered by the MV value id, and a segment override's priority comes from
+    ``feature_segment.priority``; all as the SDKs map them. The metadata carries
+    the feature id (as in the SDKs) and the state id, which remote evaluation
+    reports back.
+    """
+    for state in feature_states:
+        context: dict[str, Any] = {
+            "key": str(state["django_id"]),
+            "name": state["feature"]["name"],
+            "enabled": state["enabled"],
+            "value": state["feature_state_value"],
+            "metadata": {"id": state["feature"]["id"], "feature_state_id": state["django_id"]},
+        }
+        variants = []
+        for mv in state["multivariate_feature_state_values"]:
+            variant: dict[str, Any] = {
+                "value": mv["multivariate_feature_option"]["value"],
+                "weight": mv["percentage_allocation"],
+                "priority": mv["id"],
+            }
+            if mv["multivariate_feature_option"]["key"] is not None:
+                variant["key"] = mv["multivariate_feature_option"]["key"]
+            variants.append(variant)
+        if variants:
+            context["variants"] = variants
+        if priority is not None:
+            context["priority"] = priority
+        elif state["feature_segment"]:
+            context["priority"] = state["feature_segment"]["priority"]
+        yield context
+
+
+def _identity_override_contexts(override: dict[str, Any]) -> list[dict[str, Any]]:
+    contexts = list(_feature_contexts(override["identity_features"], priority=float("-inf")))
+    for context in contexts:
+        context["metadata"]["identity_override"] = True
+    return contexts
+
+
+def _rule_contexts(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": rule["type"],
+            "conditions": [
+                {
+                    "property": condition["property_"] or "",
+                    "operator": condition["operator"],
+                    "value": condition["value"],
+                }
+                for condition in rule["conditions"]
+            ],
+            "rules": _rule_contexts(rule["rules"]),
+        }
+        for rule in rules
+    ]
+
+
+def identity_overrides_segment(identifiers: list[str], overrides: list[dict[str, Any]]) -> dict[str, Any]:
+    """A segment holding identity overrides, matching exactly the given identifiers.
+
+    The SDKs turn the document's identity overrides into such segments, with
+    priority -inf so they beat every segment override.
+    """
+    return {
+        "key": "identity_overrides:" + ",".join(identifiers),
+        "name": "identity_overrides",
+        "rules": [
+            {
+                "type": "ALL",
+                "conditions": [{"property": "$.identity.identifier", "operator": "IN", "value": identifiers}],
+            }
+        ],
+        "overrides": overrides,
+        "metadata": {"source": "identity_overrides"},
+    }
+
+
+def document_to_context(document: dict[str, Any], *, include_identity_overrides: bool = True) -> dict[str, Any]:
+    """The engine's evaluation context for a document, without an identity."""
+    segments: dict[str, Any] = {
+        str(segment["id"]): {
+            "key": str(segment["id"]),
+            "name": segment["name"],
+            "rules": _rule_contexts(segment["rules"]),
+            "overrides": list(_feature_contexts(segment["feature_states"])),
+            "metadata": {"id": segment["id"], "source": "api"},
+        }
+        for segment in document["project"]["segments"]
+    }
+    if include_identity_overrides:
+        for override in document["identity_overrides"]:
+            contexts = list(_feature_contexts(override["identity_features"], priority=float("-inf")))
+            if contexts:
+                segment = identity_overrides_segment([override["identifier"]], contexts)
+                segments[segment["key"]] = segment
+    return {
+        "environment": {"key": document["api_key"], "name": document["name"]},
+        "features": {context["name"]: context for context in _feature_contexts(document["feature_states"])},
+        "segments": segments,
+    }
+
+
+# --- the per-process cache of compiled versions ---------------------------------------------------
+
+_compiled: OrderedDict[tuple[int, datetime], CompiledEnvironment] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def get_compiled_environment(environment: Environment) -> CompiledEnvironment:
+    """The compiled document of ``environment`` at its ``updated_at`` version."""
+    key = (environment.id, environment.updated_at)
+    with _compiled_lock:
+        compiled = _compiled.get(key)
+        if compiled is not None:
+            _compiled.move_to_end(key)
+            return compiled
+    compiled = compile_environment(environment.id)
+    with _compiled_lock:
+        _compiled[key] = compiled
+        # The version this request saw may be older than what was compiled (a write
+        # committed in between); keying on the request's version is still right,
+        # because the next request sees the new version and compiles again.
+        while len(_compiled) > LRU_SIZE:
+            _compiled.popitem(last=False)
+    return compiled
+
+
+def clear_compiled_environments() -> None:
+    with _compiled_lock:
+        _compiled.clear()

@@ -1,0 +1,105 @@
+"""Bump environment versions for writes that bypass the services (Django admin, shell, scripts).
+
+The services call ``mark_environments_changed`` themselves, in their transaction;
+these receivers make sure no other path can change what SDKs see without a new
+document version. A redundant bump costs one UPDATE of a few rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+
+from environments.models import Environment
+from environments.services import mark_environments_changed
+
+
+def _environment_of(instance: Any) -> None:
+    mark_environments_changed(environment_ids=[instance.environment_id])
+
+
+def _environment_of_state(instance: Any) -> None:
+    # FeatureStateValue / MultivariateFeatureStateValue hang off a feature state; when
+    # that state is being deleted too, its own receiver bumps the environment.
+    from features.models import FeatureState
+
+    environment_id = (
+        FeatureState.objects.filter(pk=instance.feature_state_id).values_list("environment_id", flat=True).first()
+    )
+    if environment_id is not None:
+        mark_environments_changed(environment_ids=[environment_id])
+
+
+def _project_of(instance: Any) -> None:
+    mark_environments_changed(project_id=instance.project_id)
+
+
+def _receiver(handler):  # type: ignore[no-untyped-def]
+    def receive(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if not raw:
+            handler(instance)
+
+    return receive
+
+
+def _bump_own_version(sender: Any, instance: Environment, raw: bool = False, **kwargs: Any) -> None:
+    """Any saved change to an environment's settings is a new document version."""
+    if raw:
+        return
+    mark_environments_changed(environment_ids=[instance.pk])
+    instance.updated_at = Environment.objects.values_list("updated_at", flat=True).get(pk=instance.pk)
+
+
+_handlers: list[Any] = []
+
+
+def connect() -> None:
+    from features.models import (
+        Feature,
+        FeatureSegment,
+        FeatureState,
+        FeatureStateValue,
+        MultivariateFeatureOption,
+        MultivariateFeatureStateValue,
+    )
+    from organisations.models import Organisation
+    from projects.models import Project
+    from segments.models import Condition, Segment, SegmentRule
+
+    def segment_of(instance: Any) -> None:
+        project_id = Segment.objects.filter(pk=instance.segment_id).values_list("project_id", flat=True).first()
+        if project_id is not None:
+            mark_environments_changed(project_id=project_id)
+
+    def rule_of(instance: Any) -> None:
+        project_id = (
+            SegmentRule.objects.filter(pk=instance.rule_id).values_list("segment__project_id", flat=True).first()
+        )
+        if project_id is not None:
+            mark_environments_changed(project_id=project_id)
+
+    def feature_of(instance: Any) -> None:
+        project_id = Feature.objects.filter(pk=instance.feature_id).values_list("project_id", flat=True).first()
+        if project_id is not None:
+            mark_environments_changed(project_id=project_id)
+
+    handlers = {
+        Feature: _project_of,
+        Segment: _project_of,
+        SegmentRule: segment_of,
+        Condition: rule_of,
+        FeatureState: _environment_of,
+        FeatureSegment: _environment_of,
+        FeatureStateValue: _environment_of_state,
+        MultivariateFeatureStateValue: _environment_of_state,
+        MultivariateFeatureOption: feature_of,
+        Project: lambda project: mark_environments_changed(project_id=project.pk),
+        Organisation: lambda organisation: mark_environments_changed(organisation_id=organisation.pk),
+    }
+    for model, handler in handlers.items():
+        receive = _receiver(handler)
+        _handlers.append(receive)  # signals hold weak references
+        post_save.connect(receive, sender=model, dispatch_uid=f"bump-{model._meta.label}-save")
+        post_delete.connect(receive, sender=model, dispatch_uid=f"bump-{model._meta.label}-delete")
+    post_save.connect(_bump_own_version, sender=Environment, dispatch_uid="bump-environment-own")

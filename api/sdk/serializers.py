@@ -1,0 +1,104 @@
+"""Request bodies of the SDK API, validated strictly: a bad body is a 400 that names the problem."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.serializers import RejectUnknownFieldsMixin
+from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
+
+MIN_64_BIT_INTEGER = -(2**63)
+MAX_64_BIT_INTEGER = 2**63 - 1
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
+)
+class TraitValueField(serializers.Field):
+    """Any JSON value: str, int (64-bit), float, bool and null keep their type, others become strings."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, int):
+            if not MIN_64_BIT_INTEGER <= data <= MAX_64_BIT_INTEGER:
+                raise serializers.ValidationError("Integer trait values must fit in 64 bits.")
+            return data
+        if isinstance(data, float):
+            if not math.isfinite(data):
+                raise serializers.ValidationError("Trait values must be finite numbers.")
+            return data
+        # Lists and objects are kept as their string, as Flagsmith keeps them.
+        value = data if isinstance(data, str) else str(data)
+        if len(value) > TRAIT_STRING_VALUE_LIMIT:
+            raise serializers.ValidationError(
+                f"Value string is too long. Must be less than {TRAIT_STRING_VALUE_LIMIT} characters."
+            )
+        return value
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class TraitInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    trait_key = serializers.CharField(max_length=TRAIT_KEY_LIMIT)
+    trait_value = TraitValueField()
+    transient = serializers.BooleanField(required=False, default=False)
+
+
+class IdentifyRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """``POST /identities/``: an identifier (optional: none means a transient identity) and traits."""
+
+    identifier = serializers.CharField(
+        max_length=IDENTIFIER_LIMIT, required=False, allow_null=True, allow_blank=True, trim_whitespace=False
+    )
+    transient = serializers.BooleanField(required=False, default=False)
+    traits = TraitInputSerializer(many=True, required=False, allow_null=True)
+
+    def validate_traits(self, traits: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        keys = [trait["trait_key"] for trait in traits or []]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise serializers.ValidationError(f"Each trait key may appear once; repeated: {', '.join(duplicates)}.")
+        return traits or []
+
+
+class IdentityReferenceSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    identifier = serializers.CharField(max_length=IDENTIFIER_LIMIT, trim_whitespace=False)
+
+
+class TraitRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """``POST /traits/`` and each item of ``PUT /traits/bulk/``."""
+
+    identity = IdentityReferenceSerializer()
+    trait_key = serializers.CharField(max_length=TRAIT_KEY_LIMIT)
+    trait_value = TraitValueField()
+
+
+class IncrementTraitRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    identifier = serializers.CharField(max_length=IDENTIFIER_LIMIT, trim_whitespace=False)
+    trait_key = serializers.CharField(max_length=TRAIT_KEY_LIMIT)
+    increment_by = serializers.IntegerField(min_value=MIN_64_BIT_INTEGER, max_value=MAX_64_BIT_INTEGER)
+
+
+class EvaluationReportSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """One item of a v2 analytics report."""
+
+    feature_name = serializers.CharField(max_length=2000)
+    identity_identifier = serializers.CharField(
+        max_length=IDENTIFIER_LIMIT, required=False, allow_null=True, allow_blank=True
+    )
+    enabled_when_evaluated = serializers.BooleanField(required=False, allow_null=True, default=None)
+    count = serializers.IntegerField(min_value=0, max_value=MAX_64_BIT_INTEGER)
+
+
+class EvaluationReportsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    evaluations = EvaluationReportSerializer(many=True)

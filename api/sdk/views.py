@@ -1,0 +1,314 @@
+"""The SDK API: thin views over authentication, the compiled environment and the engine.
+
+Shapes, status codes and headers are Flagsmith's (``shared/reference/flagsmith-api.md`` §1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from analytics import services as analytics_services
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from environments.documents import CompiledEnvironment, get_compiled_environment
+from sdk import services
+from sdk.authentication import EnvironmentKeyAuth, EnvironmentKeyAuthentication, ServerKeyAuthentication
+from sdk.serializers import (
+    EvaluationReportsSerializer,
+    IdentifyRequestSerializer,
+    IncrementTraitRequestSerializer,
+    TraitRequestSerializer,
+)
+
+FEATURE_NOT_FOUND = "Given feature not found"
+TRAITS_NOT_STORED = "Organisation is not authorised to store traits."
+CLIENT_TRAITS_NOT_ALLOWED = "Setting traits not allowed with client key."
+
+
+class SDKView(APIView):
+    """Authenticated by ``X-Environment-Key``; never throttled, never cached by browsers or proxies."""
+
+    authentication_classes = [EnvironmentKeyAuthentication]
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+    # Set on responses that depend on the document, for X-Flagsmith-Document-Updated-At.
+    compiled: CompiledEnvironment | None = None
+
+    @property
+    def key_auth(self) -> EnvironmentKeyAuth:
+        return self.request.auth
+
+    def get_compiled(self) -> CompiledEnvironment:
+        if self.compiled is None:
+            self.compiled = get_compiled_environment(self.key_auth.environment)
+        return self.compiled
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.compiled is not None and response.status_code < 400:
+            response["X-Flagsmith-Document-Updated-At"] = self.compiled.updated_at_header
+        add_never_cache_headers(response)
+        return response
+
+
+def _json(body: bytes, status_code: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status_code, content_type="application/json")
+
+
+def _feature_param(request: Request) -> str | None:
+    name = request.query_params.get("feature")
+    return name.lower() if name else None
+
+
+def _pick_feature(items: list[dict[str, Any]], name: str) -> Response:
+    for item in items:
+        if item["feature"]["name"].lower() == name:
+            return Response(item)
+    raise exceptions.NotFound(FEATURE_NOT_FOUND)
+
+
+@extend_schema(
+    tags=["sdk"],
+    parameters=[OpenApiParameter("feature", str, description="One feature by name (case-insensitive).")],
+    responses={200: dict},
+)
+class FlagsView(SDKView):
+    """``GET /flags/``: environment defaults, without segments or identity."""
+
+    def get(self, request: Request, version: str) -> Any:
+        compiled = self.get_compiled()
+        is_server_key = self.key_auth.is_server_key
+        if (name := _feature_param(request)) is not None:
+            return _pick_feature(services.environment_flag_items(compiled, is_server_key), name)
+        response = _json(services.environment_flags_json(compiled, is_server_key))
+        patch_vary_headers(response, ["X-Environment-Key"])
+        return response
+
+
+class IdentitiesView(SDKView):
+    """``GET`` and ``POST /identities/``: an identity's flags, after segment and identity overrides."""
+
+    @extend_schema(
+        tags=["sdk"],
+        parameters=[
+            OpenApiParameter("identifier", str, required=True),
+            OpenApiParameter("transient", str, description="Any value: evaluate without storing the identity."),
+            OpenApiParameter("feature", str),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request, version: str) -> Any:
+        identifier = request.query_params.get("identifier")
+        if not identifier:
+            # Flagsmith answers 200 here; SDKs and tests depend on it.
+            return Response({"detail": "Missing identifier"})
+        if len(identifier) > 2000:
+            raise exceptions.ValidationError({"identifier": ["Ensure this field has no more than 2000 characters."]})
+        compiled = self.get_compiled()
+        environment_id = compiled.environment_id
+        if request.query_params.get("transient"):
+            stored = services.find_identity(environment_id, identifier)
+        else:
+            stored = services.get_or_create_identity(environment_id, identifier)
+        traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
+        identity = services.IdentityToEvaluate(identifier, traits, stored.id if stored else None)
+        return self._respond(request, identity, stored.traits if stored else {}, {})
+
+    @extend_schema(tags=["sdk"], request=IdentifyRequestSerializer, responses={200: dict})
+    def post(self, request: Request, version: str) -> Any:
+        body = IdentifyRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        compiled = self.get_compiled()
+        incoming = data["traits"]
+        if not self.key_auth.is_server_key and not compiled.allow_client_traits:
+            incoming = []
+        identifier = data.get("identifier")
+        unsaved: dict[str, tuple[Any, bool]] = {}
+        if not identifier:
+            # No identifier: a fully transient identity named after its traits.
+            identifier = services.transient_identifier(incoming)
+            stored = None
+            unsaved = {trait["trait_key"]: (trait["trait_value"], True) for trait in incoming}
+        elif data["transient"]:
+            stored = services.find_identity(compiled.environment_id, identifier)
+            unsaved = {trait["trait_key"]: (trait["trait_value"], True) for trait in incoming}
+        else:
+            with transaction.atomic():
+                stored = services.get_or_create_identity(compiled.environment_id, identifier)
+                to_store = {t["trait_key"]: t["trait_value"] for t in incoming if not t["transient"]}
+                if compiled.persist_trait_data:
+                    services.store_traits(stored, to_store)
+                else:
+                    unsaved = {key: (value, False) for key, value in to_store.items()}
+            unsaved.update({t["trait_key"]: (t["trait_value"], True) for t in incoming if t["transient"]})
+        stored_traits = stored.traits if stored else {}
+        traits = {key: value for key, (_, value) in stored_traits.items()}
+        for key, (value, _) in unsaved.items():
+            if value is None:
+                traits.pop(key, None)
+            else:
+                traits[key] = value
+        identity = services.IdentityToEvaluate(identifier, traits, stored.id if stored else None)
+        return self._respond(request, identity, stored_traits, unsaved)
+
+    def _respond(
+        self,
+        request: Request,
+        identity: services.IdentityToEvaluate,
+        stored_traits: dict[str, tuple[int, Any]],
+        unsaved: dict[str, tuple[Any, bool]],
+    ) -> Any:
+        compiled = self.get_compiled()
+        flags = services.evaluate_identity(compiled, identity, self.key_auth.is_server_key)
+        if (name := _feature_param(request)) is not None:
+            return _pick_feature(flags, name)
+        traits = [] if compiled.hide_sensitive_data else services.trait_items(stored_traits, unsaved)
+        response = Response({"identifier": identity.identifier, "traits": traits, "flags": flags})
+        if request.method == "GET":
+            patch_vary_headers(response, ["X-Environment-Key"])
+        return response
+
+
+class TraitWritingView(SDKView):
+    """Trait endpoints store traits, so the organisation must allow it and client keys may be refused."""
+
+    def check_trait_writes(self) -> CompiledEnvironment:
+        compiled = self.get_compiled()
+        if not compiled.persist_trait_data:
+            raise exceptions.PermissionDenied(TRAITS_NOT_STORED)
+        if not self.key_auth.is_server_key and not compiled.allow_client_traits:
+            raise exceptions.ValidationError({"non_field_errors": [CLIENT_TRAITS_NOT_ALLOWED]})
+        return compiled
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.compiled = None  # trait responses carry no document header
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _trait_response(identifier: str, key: str, value: Any) -> dict[str, Any]:
+    return {"identity": {"identifier": identifier}, "trait_key": key, "trait_value": value}
+
+
+class TraitsView(TraitWritingView):
+    """``POST /traits/``: set one trait, creating the identity if needed; 200 as in Flagsmith."""
+
+    @extend_schema(tags=["sdk"], request=TraitRequestSerializer, responses={200: dict})
+    def post(self, request: Request, version: str) -> Any:
+        compiled = self.check_trait_writes()
+        body = TraitRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        identifier = data["identity"]["identifier"]
+        with transaction.atomic():
+            stored = services.get_or_create_identity(compiled.environment_id, identifier)
+            services.store_traits(stored, {data["trait_key"]: data["trait_value"]})
+        return Response(_trait_response(identifier, data["trait_key"], data["trait_value"]))
+
+
+class TraitsBulkView(TraitWritingView):
+    """``PUT /traits/bulk/``: many traits of many identities; all stored or none."""
+
+    @extend_schema(tags=["sdk"], request=TraitRequestSerializer(many=True), responses={200: dict})
+    def put(self, request: Request, version: str) -> Any:
+        compiled = self.check_trait_writes()
+        body = TraitRequestSerializer(data=request.data, many=True)
+        if not isinstance(request.data, list) or not body.is_valid():
+            raise exceptions.ValidationError(
+                {"detail": "Invalid request data", "errors": body.errors if isinstance(request.data, list) else []}
+            )
+        by_identity: dict[str, dict[str, Any]] = {}
+        for item in body.validated_data:
+            by_identity.setdefault(item["identity"]["identifier"], {})[item["trait_key"]] = item["trait_value"]
+        with transaction.atomic():
+            for identifier, traits in by_identity.items():
+                stored = services.get_or_create_identity(compiled.environment_id, identifier)
+                services.store_traits(stored, traits)
+        return Response(
+            [
+                _trait_response(item["identity"]["identifier"], item["trait_key"], item["trait_value"])
+                for item in body.validated_data
+            ]
+        )
+
+
+class IncrementTraitView(TraitWritingView):
+    """``POST /traits/increment-value/``: add to an integer trait; a missing trait starts at 0."""
+
+    @extend_schema(tags=["sdk"], request=IncrementTraitRequestSerializer, responses={200: dict})
+    def post(self, request: Request, version: str) -> Any:
+        compiled = self.check_trait_writes()
+        body = IncrementTraitRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with transaction.atomic():
+            stored = services.get_or_create_identity(compiled.environment_id, data["identifier"])
+            try:
+                value = services.increment_trait(stored, data["trait_key"], data["increment_by"])
+            except TypeError:
+                raise exceptions.ValidationError({"trait_key": ["Trait is not an integer."]})
+            except OverflowError:
+                raise exceptions.ValidationError({"increment_by": ["The result would not fit in 64 bits."]})
+        return Response({"trait_key": data["trait_key"], "trait_value": value, "identifier": data["identifier"]})
+
+
+@extend_schema(tags=["sdk"], responses={200: dict, 304: None})
+class EnvironmentDocumentView(SDKView):
+    """``GET /environment-document/``: everything local evaluation needs; server-side keys only."""
+
+    authentication_classes = [ServerKeyAuthentication]
+
+    def get(self, request: Request, version: str) -> Any:
+        compiled = self.get_compiled()
+        last_modified = int(compiled.version.timestamp())
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        if since is not None and last_modified <= since:
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = _json(compiled.document_json)
+        response["Last-Modified"] = http_date(last_modified)
+        return response
+
+
+class AnalyticsFlagsView(SDKView):
+    """Flag evaluation counts: v1 a flat ``{name: count}`` map (200), v2 a list of evaluations (204)."""
+
+    @extend_schema(tags=["sdk"], request=dict, responses={200: None, 204: None})
+    def post(self, request: Request, version: str) -> Any:
+        compiled = self.get_compiled()
+        self.compiled = None
+        now = datetime.now(tz=UTC)
+        if version == "v1":
+            if not isinstance(request.data, dict):
+                raise exceptions.ValidationError({"detail": "Expected an object of feature names to counts."})
+            counts = [
+                analytics_services.EvaluationCount(feature_name=name, count=count)
+                for name, count in request.data.items()
+                # Flagsmith drops what it cannot count rather than failing the SDK.
+                if type(count) is int and count > 0 and name in compiled.feature_ids
+            ]
+            analytics_services.record_evaluations(compiled.environment_id, counts, now)
+            return HttpResponse(status=status.HTTP_200_OK)
+        body = EvaluationReportsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        counts = [
+            analytics_services.EvaluationCount(
+                feature_name=item["feature_name"],
+                count=item["count"],
+                identity_identifier=item.get("identity_identifier") or "",
+                enabled_when_evaluated=item.get("enabled_when_evaluated"),
+            )
+            for item in body.validated_data["evaluations"]
+            if item["count"] > 0 and item["feature_name"] in compiled.feature_ids
+        ]
+        analytics_services.record_evaluations(compiled.environment_id, counts, now)
+        return Response(status=status.HTTP_204_NO_CONTENT)
