@@ -1,0 +1,97 @@
+"""Queries per SDK request once the environment's document is compiled: none per feature or segment.
+
+The figures are the closing note's; each test also proves the count does not
+grow with the number of features, segments and overrides.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from features import services as feature_services
+from segments import services as segment_services
+
+
+@pytest.fixture
+def bigger_environment(flags_environment, sdk_project, admin_user):
+    """Twenty more features and segments, so a per-item query would show."""
+    from sdk.tests.conftest import add_override
+
+    for n in range(20):
+        feature = feature_services.create_feature(sdk_project, {"name": f"extra_{n}", "initial_value": "x"}, admin_user)
+        rules = [{"type": "ALL", "conditions": [{"operator": "EQUAL", "property": "n", "value": str(n)}]}]
+        segment = segment_services.create_segment(sdk_project, {"name": f"seg_{n}", "rules": rules}, admin_user)
+        add_override(feature, flags_environment, segment=segment)
+    flags_environment.refresh_from_db()
+    return flags_environment
+
+
+def _queries(callable_) -> list[str]:
+    with CaptureQueriesContext(connection) as context:
+        response = callable_()
+    assert response.status_code < 300, response.content
+    # Savepoints are transaction bookkeeping, not reads or writes.
+    return [query["sql"] for query in context.captured_queries if "SAVEPOINT" not in query["sql"]]
+
+
+def _warm(client) -> None:
+    assert client.get("/api/v1/flags/").status_code == 200
+
+
+QUERIES = {
+    "flags": 1,  # the key -> environment lookup
+    "environment_document": 1,
+    "identities_get_existing": 2,  # + the identity with its traits (one left join)
+    "identities_get_new": 3,  # + the insert of the new identity
+    "identities_get_transient": 2,  # + the lookup (a stored identity's traits are used)
+    "identities_post_unchanged_traits": 2,
+    "identities_post_new_trait": 3,  # + one bulk insert of new traits
+    "traits_set": 3,
+    "analytics_v1": 3,  # + update, insert of the hour's bucket
+}
+
+
+@pytest.mark.parametrize("size", ["small", "bigger"])
+def test_query_counts__sdk_endpoints(request, size, client_key_client, server_key_client, flags_environment):
+    if size == "bigger":
+        request.getfixturevalue("bigger_environment")
+    _warm(client_key_client)
+    client_key_client.post(
+        "/api/v1/identities/", {"identifier": "known", "traits": [{"trait_key": "plan", "trait_value": "pro"}]},
+        format="json",
+    )
+    counts = {
+        "flags": _queries(lambda: client_key_client.get("/api/v1/flags/")),
+        "environment_document": _queries(lambda: server_key_client.get("/api/v1/environment-document/")),
+        "identities_get_existing": _queries(lambda: client_key_client.get("/api/v1/identities/?identifier=known")),
+        "identities_get_new": _queries(lambda: client_key_client.get("/api/v1/identities/?identifier=new-one")),
+        "identities_get_transient": _queries(
+            lambda: client_key_client.get("/api/v1/identities/?identifier=known&transient=1")
+        ),
+        "identities_post_unchanged_traits": _queries(
+            lambda: client_key_client.post(
+                "/api/v1/identities/",
+                {"identifier": "known", "traits": [{"trait_key": "plan", "trait_value": "pro"}]},
+                format="json",
+            )
+        ),
+        "identities_post_new_trait": _queries(
+            lambda: client_key_client.post(
+                "/api/v1/identities/",
+                {"identifier": "known", "traits": [{"trait_key": "age", "trait_value": 3}]},
+                format="json",
+            )
+        ),
+        "traits_set": _queries(
+            lambda: client_key_client.post(
+                "/api/v1/traits/",
+                {"identity": {"identifier": "known"}, "trait_key": "plan", "trait_value": "free"},
+                format="json",
+            )
+        ),
+        "analytics_v1": _queries(lambda: client_key_client.post("/api/v1/analytics/flags/", {"checkout": 2}, format="json")),
+    }
+
+    assert {name: len(queries) for name, queries in counts.items()} == QUERIES, counts
