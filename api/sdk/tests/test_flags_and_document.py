@@ -188,10 +188,14 @@ def test_flags__rolled_back_write__keeps_the_served_version(client_key_client, f
     from django.db import transaction
 
     before = client_key_client.get("/api/v1/flags/")["X-Flagsmith-Document-Updated-At"]
-    with pytest.raises(RuntimeError), transaction.atomic():
-        checkout.description = "never"
-        checkout.save()
-        raise RuntimeError
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            checkout.description = "never"
+            checkout.save()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
 
     after = client_key_client.get("/api/v1/flags/")
 
