@@ -47,6 +47,8 @@ class CompiledEnvironment:
     server_key_only: frozenset[str]
     # Feature state id -> FeatureSegment id, for the ``feature_segment`` of segment overrides.
     feature_segment_ids: dict[int, int]
+    # Feature state id -> ``{"id", "name"}`` of the segment a segment override is for.
+    override_segments: dict[int, dict[str, Any]]
     # Identifier -> (identity id, [override feature contexts]), whatever
     # ``use_identity_overrides_in_local_eval`` says: remote evaluation always applies them.
     identity_overrides: dict[str, tuple[int, list[dict[str, Any]]]]
@@ -239,6 +241,11 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
         feature_ids={feature.name: feature.id for feature in features.values()},
         server_key_only=frozenset(feature.name for feature in features.values() if feature.is_server_key_only),
         feature_segment_ids=feature_segment_ids,
+        override_segments={
+            state["django_id"]: {"id": segment["id"], "name": segment["name"]}
+            for segment in segments
+            for state in segment["feature_states"]
+        },
         identity_overrides={
             override["identifier"]: (override["django_id"], _identity_override_contexts(override))
             for override in identity_override_documents

@@ -67,10 +67,8 @@ class IdentityToEvaluate:
     identity_id: int | None = None
 
 
-def evaluate_identity(
-    compiled: CompiledEnvironment, identity: IdentityToEvaluate, is_server_key: bool
-) -> list[dict[str, Any]]:
-    """Flag items of ``/identities/``, with ``variant``, after segment and identity overrides."""
+def _evaluate(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> tuple[dict[str, Any], int | None]:
+    """Engine flag results for an identity, and the identity id when its own overrides took part."""
     context: dict[str, Any] = {
         **compiled.context,
         "identity": {"identifier": identity.identifier, "traits": identity.traits},
@@ -83,11 +81,17 @@ def evaluate_identity(
         overridden_identity_id, overrides = compiled.identity_overrides[identity.identifier]
         segment = identity_overrides_segment([identity.identifier], overrides)
         context["segments"] = {**compiled.context["segments"], segment["key"]: segment}
-    result = get_evaluation_result(context)
+    return get_evaluation_result(context)["flags"], overridden_identity_id
 
+
+def evaluate_identity(
+    compiled: CompiledEnvironment, identity: IdentityToEvaluate, is_server_key: bool
+) -> list[dict[str, Any]]:
+    """Flag items of ``/identities/``, with ``variant``, after segment and identity overrides."""
+    flags, overridden_identity_id = _evaluate(compiled, identity)
     hide = compiled.hide_sensitive_data
     items = []
-    for name, flag in result["flags"].items():
+    for name, flag in flags.items():
         if not _visible(compiled, name, flag["enabled"], is_server_key):
             continue
         metadata = flag["metadata"]
@@ -103,6 +107,32 @@ def evaluate_identity(
                 "feature_segment": None if hide else compiled.feature_segment_ids.get(state_id),
                 "enabled": flag["enabled"],
                 "variant": flag["variant"],
+            }
+        )
+    return items
+
+
+def effective_flags(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> list[dict[str, Any]]:
+    """Every feature as this identity gets it, and what decided it: the dashboard's view.
+
+    ``overridden_by`` is ``"IDENTITY"``, ``"SEGMENT"`` (with the segment) or None
+    for the environment default. Nothing is hidden: this is for admins.
+    """
+    flags, _ = _evaluate(compiled, identity)
+    items = []
+    for name, flag in flags.items():
+        metadata = flag["metadata"]
+        segment = compiled.override_segments.get(metadata["feature_state_id"])
+        overridden_by = "IDENTITY" if metadata.get("identity_override") else "SEGMENT" if segment else None
+        items.append(
+            {
+                "feature": {"id": metadata["id"], "name": name, "type": compiled.feature_items[name]["type"]},
+                "feature_state_id": metadata["feature_state_id"],
+                "enabled": flag["enabled"],
+                "feature_state_value": flag["value"],
+                "variant": flag["variant"],
+                "overridden_by": overridden_by,
+                "segment": segment if overridden_by == "SEGMENT" else None,
             }
         )
     return items
