@@ -50,6 +50,12 @@ class EnvironmentSerializer(serializers.ModelSerializer):
         return project
 
 
+class EnvironmentCloneSerializer(serializers.Serializer):
+    """The body of ``clone/``; Flagsmith's ``clone_feature_states_async`` is accepted and ignored."""
+
+    name = serializers.CharField(max_length=Environment._meta.get_field("name").max_length)
+
+
 class EnvironmentAPIKeySerializer(serializers.ModelSerializer):
     """Server-side keys. ``key`` is only ever returned by the create call."""
 

@@ -1,10 +1,11 @@
-"""Environment keys, and the marker of what SDKs see."""
+"""Environment keys, clones, and the marker of what SDKs see."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from environments.models import Environment, EnvironmentAPIKey
@@ -42,3 +43,101 @@ def mark_environments_changed(
     if organisation_id is not None:
         environments = environments.filter(project__organisation_id=organisation_id)
     environments.update(updated_at=timezone.now())
+
+
+# What a clone takes from its source; every other field of Environment is the
+# clone's own (keys, ids, dates). A new Environment field must be added to one of
+# these two lists: environments/tests/test_clone.py fails until it is.
+CLONED_ENVIRONMENT_FIELDS = (
+    "description",
+    "allow_client_traits",
+    "hide_sensitive_data",
+    "hide_disabled_flags",
+    "use_identity_composite_key_for_hashing",
+    "use_identity_overrides_in_local_eval",
+    "use_mv_v2_evaluation",
+    "minimum_change_request_approvals",
+    "banner_text",
+    "banner_colour",
+)
+NOT_CLONED_ENVIRONMENT_FIELDS = ("id", "uuid", "name", "project", "api_key", "created_date", "updated_at")
+
+
+def clone_environment(source: Environment, name: str) -> Environment:
+    """A new environment of the same project that serves what ``source`` serves.
+
+    It gets a new client key, ``source``'s settings, a copy of every environment
+    default (enabled, value, variant shares) and every segment override (same
+    priorities, with their states). Identities, identity overrides and server
+    keys stay with ``source``. All or nothing: one transaction.
+    """
+    # Imported here: features.services imports this module.
+    from features.models import FeatureSegment, FeatureState, FeatureStateValue, MultivariateFeatureStateValue
+
+    with transaction.atomic():
+        clone = Environment.objects.create(
+            project_id=source.project_id,
+            name=name,
+            **{field: getattr(source, field) for field in CLONED_ENVIRONMENT_FIELDS},
+        )
+
+        source_segments = list(FeatureSegment.objects.filter(environment=source).order_by("id"))
+        clone_segments = FeatureSegment.objects.bulk_create(
+            [
+                FeatureSegment(
+                    feature_id=feature_segment.feature_id,
+                    segment_id=feature_segment.segment_id,
+                    environment=clone,
+                    priority=feature_segment.priority,
+                )
+                for feature_segment in source_segments
+            ]
+        )
+        clone_segment_ids = {
+            source_segment.pk: clone_segment.pk
+            for source_segment, clone_segment in zip(source_segments, clone_segments, strict=True)
+        }
+
+        # Environment defaults and segment overrides; identity overrides stay behind.
+        source_states = list(FeatureState.objects.filter(environment=source, identity__isnull=True).order_by("id"))
+        clone_states = FeatureState.objects.bulk_create(
+            [
+                FeatureState(
+                    feature_id=state.feature_id,
+                    environment=clone,
+                    feature_segment_id=clone_segment_ids.get(state.feature_segment_id),
+                    enabled=state.enabled,
+                )
+                for state in source_states
+            ]
+        )
+        clone_state_ids = {
+            source_state.pk: clone_state.pk
+            for source_state, clone_state in zip(source_states, clone_states, strict=True)
+        }
+
+        FeatureStateValue.objects.bulk_create(
+            [
+                FeatureStateValue(
+                    feature_state_id=clone_state_ids[value.feature_state_id],
+                    type=value.type,
+                    string_value=value.string_value,
+                    integer_value=value.integer_value,
+                    boolean_value=value.boolean_value,
+                )
+                for value in FeatureStateValue.objects.filter(feature_state_id__in=list(clone_state_ids))
+            ]
+        )
+        MultivariateFeatureStateValue.objects.bulk_create(
+            [
+                MultivariateFeatureStateValue(
+                    feature_state_id=clone_state_ids[share.feature_state_id],
+                    multivariate_feature_option_id=share.multivariate_feature_option_id,
+                    percentage_allocation=share.percentage_allocation,
+                )
+                for share in MultivariateFeatureStateValue.objects.filter(
+                    feature_state_id__in=list(clone_state_ids)
+                ).order_by("id")
+            ]
+        )
+    return clone

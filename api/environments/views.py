@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from core.viewsets import ReplicaListMixin
 from environments import services
 from environments.filters import EnvironmentFilterSet
 from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment, EnvironmentAPIKey
-from environments.serializers import EnvironmentAPIKeySerializer, EnvironmentSerializer
+from environments.serializers import EnvironmentAPIKeySerializer, EnvironmentCloneSerializer, EnvironmentSerializer
 from features.services import create_feature_states_for_environment
 from organisations.models import Organisation
 from organisations.permissions import ChangedByOrganisationAdmin, is_organisation_admin
@@ -41,6 +46,16 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         # The environment and its feature states exist together or not at all.
         with transaction.atomic():
             create_feature_states_for_environment(serializer.save())
+
+    @extend_schema(request=EnvironmentCloneSerializer, responses={201: EnvironmentSerializer})
+    @action(detail=True, methods=["post"])
+    def clone(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A copy of the environment's flags and segment overrides under a new client key."""
+        source = self.get_object()
+        serializer = EnvironmentCloneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        clone = services.clone_environment(source, serializer.validated_data["name"])
+        return Response(self.get_serializer(clone).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -16,8 +16,10 @@ from features.models import (
     FeatureStateValue,
     MultivariateFeatureOption,
     MultivariateFeatureStateValue,
+    Tag,
 )
 from projects.models import Project
+from users.models import User
 
 
 def _allocation_total(items: list[dict[str, Any]], key: str) -> float:
@@ -47,10 +49,63 @@ class MultivariateFeatureOptionSerializer(serializers.ModelSerializer):
         return services.update_multivariate_option(instance, validated_data, self.context["request"].user)
 
 
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ("id", "uuid", "label", "color", "description", "project")
+        read_only_fields = ("id", "uuid", "project")
+
+    def _project(self) -> Project:
+        if self.instance is not None:
+            return self.instance.project
+        return self.context["view"].get_project()
+
+    def validate_label(self, label: str) -> str:
+        label = label.strip()
+        if not label:
+            raise serializers.ValidationError("A tag needs a label.")
+        clash = Tag.objects.filter(project=self._project(), label__iexact=label)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(services.TAG_LABEL_TAKEN)
+        return label
+
+    def create(self, validated_data: dict[str, Any]) -> Tag:
+        return services.save_tag(Tag(project=self._project()), validated_data, self.context["request"].user)
+
+    def update(self, instance: Tag, validated_data: dict[str, Any]) -> Tag:
+        return services.save_tag(instance, validated_data, self.context["request"].user)
+
+
+class ProjectTagField(serializers.PrimaryKeyRelatedField):
+    """A tag of the feature's own project; another project's tags do not exist here."""
+
+    default_error_messages = {"does_not_exist": "Tag {pk_value} is not a tag of this project."}
+
+    def get_queryset(self):
+        return Tag.objects.filter(project=self.root._project())
+
+
+class FeatureOwnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name")
+        read_only_fields = fields
+
+
+class FeatureOwnersInputSerializer(serializers.Serializer):
+    """The body of add-owners/ and remove-owners/."""
+
+    user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
+
+
 class FeatureSerializer(serializers.ModelSerializer):
     """A feature as the dashboard reads and writes it; variants may be given on create."""
 
     multivariate_options = MultivariateFeatureOptionSerializer(many=True, required=False)
+    tags = ProjectTagField(many=True, required=False)
+    owners = FeatureOwnerSerializer(many=True, read_only=True)
 
     class Meta:
         model = Feature
@@ -67,6 +122,8 @@ class FeatureSerializer(serializers.ModelSerializer):
             "created_date",
             "project",
             "multivariate_options",
+            "tags",
+            "owners",
         )
         read_only_fields = ("id", "uuid", "created_date", "project")
 

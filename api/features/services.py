@@ -26,7 +26,9 @@ from features.models import (
     FeatureValueType,
     MultivariateFeatureOption,
     MultivariateFeatureStateValue,
+    Tag,
 )
+from organisations.models import UserOrganisation
 from projects.models import Project
 
 _INTEGER_STRING = re.compile(r"^-?[0-9]+$")
@@ -129,6 +131,7 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
     """
     data = dict(data)
     options_data = data.pop("multivariate_options", None) or []
+    tags = data.pop("tags", None)
     if options_data:
         data["type"] = FeatureType.MULTIVARIATE
     try:
@@ -139,6 +142,8 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
             if Feature.objects.filter(project=project).count() >= project.max_features_allowed:
                 raise ValidationError(f"The project has reached its limit of {project.max_features_allowed} features.")
             feature = Feature.objects.create(project=project, **data)
+            if tags:
+                feature.tags.set(tags)
             MultivariateFeatureOption.objects.bulk_create(
                 [MultivariateFeatureOption(feature=feature, **option) for option in options_data]
             )
@@ -227,8 +232,12 @@ def delete_multivariate_option(option: MultivariateFeatureOption, user: Any) -> 
 
 
 def update_feature(feature: Feature, data: dict[str, Any], user: Any) -> Feature:
-    """Change a feature's own fields; its states are left as they are."""
+    """Change a feature's own fields and tags; its states are left as they are."""
+    data = dict(data)
+    tags = data.pop("tags", None)
     with transaction.atomic():
+        if tags is not None:
+            feature.tags.set(tags)
         for field, value in data.items():
             setattr(feature, field, value)
         try:
@@ -282,3 +291,49 @@ def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user
             feature_state.multivariate_feature_state_values.exclude(pk__in=kept).delete()
         _touch_environments([feature_state.environment_id])
     return feature_state
+
+
+TAG_LABEL_TAKEN = "A tag with this label already exists in the project."
+
+
+def save_tag(tag: Tag, data: dict[str, Any], user: Any) -> Tag:
+    """Create or change a tag; a label clash the serializer could not see becomes a 400, not a 500."""
+    for field, value in data.items():
+        setattr(tag, field, value)
+    try:
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError as exc:
+        raise ValidationError({"label": [TAG_LABEL_TAKEN]}) from exc
+    return tag
+
+
+def _organisation_user_ids(feature: Feature, user_ids: Iterable[int]) -> set[int]:
+    return set(
+        UserOrganisation.objects.filter(
+            organisation_id=feature.project.organisation_id, user_id__in=list(user_ids)
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _refuse_unknown_users(unknown: set[int]) -> None:
+    if unknown:
+        ids = ", ".join(str(user_id) for user_id in sorted(unknown))
+        raise ValidationError({"user_ids": [f"Not members of the feature's organisation: {ids}."]})
+
+
+def add_feature_owners(feature: Feature, user_ids: list[int], user: Any) -> Feature:
+    """Make members of the feature's organisation its owners; anyone else is refused, and nothing is added."""
+    wanted = set(user_ids)
+    _refuse_unknown_users(wanted - _organisation_user_ids(feature, wanted))
+    feature.owners.add(*wanted)
+    return feature
+
+
+def remove_feature_owners(feature: Feature, user_ids: list[int], user: Any) -> Feature:
+    """Remove owners. A former member who still owns the feature can be removed too."""
+    wanted = set(user_ids)
+    current_owners = set(feature.owners.filter(pk__in=wanted).values_list("pk", flat=True))
+    _refuse_unknown_users(wanted - current_owners - _organisation_user_ids(feature, wanted))
+    feature.owners.remove(*current_owners)
+    return feature

@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework_nested import routers
 
 from environments.views import EnvironmentViewSet
-from features.views import FeatureStateViewSet, FeatureViewSet, MultivariateFeatureOptionViewSet
+from features.views import FeatureStateViewSet, FeatureViewSet, MultivariateFeatureOptionViewSet, TagViewSet
 from projects.views import ProjectViewSet
 
 # The parents are registered only to nest under them; their own routes live in
@@ -13,6 +13,7 @@ parents.register("environments", EnvironmentViewSet, basename="environment")
 
 project_router = routers.NestedSimpleRouter(parents, "projects", lookup="project")
 project_router.register("features", FeatureViewSet, basename="project-feature")
+project_router.register("tags", TagViewSet, basename="project-tag")
 
 feature_router = routers.NestedSimpleRouter(project_router, "features", lookup="feature")
 feature_router.register("mv-options", MultivariateFeatureOptionViewSet, basename="project-feature-mv-option")

@@ -11,9 +11,9 @@ import pytest
 
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
-from features.models import Feature, FeatureState
+from features.models import Feature, FeatureState, Tag
 from features.services import create_feature
-from features.tests.factories import MultivariateFeatureOptionFactory
+from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
 from organisations.tests.factories import InviteFactory, InviteLinkFactory
 from projects.models import Project
@@ -70,6 +70,15 @@ ENDPOINTS = [
     ("get", "/api/v1/projects/{project}/segments/{segment}/", None),
     ("patch", "/api/v1/projects/{project}/segments/{segment}/", {"name": "pwned"}),
     ("delete", "/api/v1/projects/{project}/segments/{segment}/", None),
+    ("get", "/api/v1/projects/{project}/tags/", None),
+    ("post", "/api/v1/projects/{project}/tags/", {"label": "spy"}),
+    ("get", "/api/v1/projects/{project}/tags/{tag}/", None),
+    ("patch", "/api/v1/projects/{project}/tags/{tag}/", {"label": "pwned"}),
+    ("put", "/api/v1/projects/{project}/tags/{tag}/", {"label": "pwned"}),
+    ("delete", "/api/v1/projects/{project}/tags/{tag}/", None),
+    ("post", "/api/v1/projects/{project}/features/{feature}/add-owners/", {"user_ids": ["{member}"]}),
+    ("post", "/api/v1/projects/{project}/features/{feature}/remove-owners/", {"user_ids": ["{member}"]}),
+    ("post", "/api/v1/environments/{environment}/clone/", {"name": "stolen"}),
 ]
 
 
@@ -89,6 +98,7 @@ def victim(organisation, admin_user, member_user, project, environment):
         "mv_option": MultivariateFeatureOptionFactory(feature=feature).id,
         "feature_state": FeatureState.objects.get(feature=feature, environment=environment).id,
         "segment": SegmentFactory(project=project).id,
+        "tag": TagFactory(project=project).id,
     }
 
 
@@ -114,6 +124,8 @@ def _snapshot():
         list(Feature.objects.values()),
         list(FeatureState.objects.values()),
         list(Segment.objects.values()),
+        list(Tag.objects.values()),
+        list(Feature.owners.through.objects.values()),
     )
 
 

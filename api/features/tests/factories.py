@@ -7,6 +7,7 @@ from features.models import (
     FeatureValueType,
     MultivariateFeatureOption,
     MultivariateFeatureStateValue,
+    Tag,
 )
 from projects.tests.factories import ProjectFactory
 
@@ -55,3 +56,11 @@ class MultivariateFeatureStateValueFactory(factory.django.DjangoModelFactory):
     feature_state = factory.SubFactory(FeatureStateFactory)
     multivariate_feature_option = factory.SubFactory(MultivariateFeatureOptionFactory)
     percentage_allocation = 10
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    label = factory.Sequence(lambda n: f"tag_{n}")
+    project = factory.SubFactory(ProjectFactory)
