@@ -78,3 +78,9 @@ class EnvironmentKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "header", "name": "X-Environment-Key"}
+
+
+class ServerKeyScheme(EnvironmentKeyScheme):
+    target_class = "sdk.authentication.ServerKeyAuthentication"
+    name = "ServerSideEnvironmentKey"
+    match_subclasses = False
