@@ -74,7 +74,6 @@ class EnvironmentKeyScheme(OpenApiAuthenticationExtension):
 
     target_class = "sdk.authentication.EnvironmentKeyAuthentication"
     name = "EnvironmentKey"
-    match_subclasses = True
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "header", "name": "X-Environment-Key"}
@@ -83,4 +82,3 @@ class EnvironmentKeyScheme(OpenApiAuthenticationExtension):
 class ServerKeyScheme(EnvironmentKeyScheme):
     target_class = "sdk.authentication.ServerKeyAuthentication"
     name = "ServerSideEnvironmentKey"
-    match_subclasses = False
