@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 from core.viewsets import ReplicaListMixin
 from environments import services
+from environments.documents import get_compiled_environment
 from environments.filters import EnvironmentFilterSet
 from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment, EnvironmentAPIKey
@@ -56,6 +58,13 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         clone = services.clone_environment(source, serializer.validated_data["name"])
         return Response(self.get_serializer(clone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def document(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The environment document SDKs download for local evaluation, for members to inspect."""
+        compiled = get_compiled_environment(self.get_object())
+        return HttpResponse(compiled.document_json, content_type="application/json")
 
 
 @extend_schema_view(

@@ -295,3 +295,10 @@ def test_environment_document__server_key_of_another_environment_gets_its_own(fl
 
 def test_server_key__stored_hashed_not_plain(server_key: EnvironmentAPIKey) -> None:
     assert server_key.plain_key not in {server_key.key_hash, server_key.key_preview}
+
+
+def test_admin_document__members_read_the_sdk_document(member_client, server_key_client, flags_environment) -> None:
+    admin_view = member_client.get(f"/api/v1/environments/{flags_environment.api_key}/document/")
+
+    assert admin_view.status_code == 200
+    assert admin_view.json() == server_key_client.get("/api/v1/environment-document/").json()
