@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import F, QuerySet, TextChoices
 from django.db.models.functions import Lower
 
-from features.models import Feature, FeatureState, FeatureType
+from features.models import Feature, FeatureSegment, FeatureState, FeatureType
 
 
 class IdListField(forms.CharField):
@@ -121,7 +121,21 @@ class FeatureFilterSet(django_filters.FilterSet):
 class FeatureStateFilterSet(django_filters.FilterSet):
     feature = django_filters.NumberFilter(field_name="feature_id")
     feature_name = django_filters.CharFilter(field_name="feature__name", lookup_expr="iexact")
+    feature_segment = django_filters.NumberFilter(
+        field_name="feature_segment_id", help_text="A segment override's state (without it: environment defaults)."
+    )
 
     class Meta:
         model = FeatureState
-        fields = ["feature", "feature_name"]
+        fields = ["feature", "feature_name", "feature_segment"]
+
+
+class FeatureSegmentFilterSet(django_filters.FilterSet):
+    """The list of segment overrides is always of one feature in one environment, as in Flagsmith."""
+
+    environment = django_filters.NumberFilter(field_name="environment_id", required=True)
+    feature = django_filters.NumberFilter(field_name="feature_id", required=True)
+
+    class Meta:
+        model = FeatureSegment
+        fields = ["environment", "feature"]

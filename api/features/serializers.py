@@ -6,19 +6,23 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from environments.models import Environment
 from features import services
 from features.models import (
     FEATURE_VALUE_LIMIT,
     MAX_32_BIT_INTEGER,
     MIN_32_BIT_INTEGER,
     Feature,
+    FeatureSegment,
     FeatureState,
     FeatureStateValue,
+    FeatureValueType,
     MultivariateFeatureOption,
     MultivariateFeatureStateValue,
     Tag,
 )
 from projects.models import Project
+from segments.models import Segment
 from users.models import User
 
 
@@ -216,7 +220,7 @@ class MultivariateFeatureStateValueSerializer(serializers.ModelSerializer):
 
 
 class FeatureStateSerializer(serializers.ModelSerializer):
-    """An environment default. ``identity`` and ``feature_segment`` are always null here."""
+    """An environment default or a segment override's state (``feature_segment`` set); ``identity`` is null."""
 
     feature_state_value = FeatureStateValueField(required=False, allow_null=True)
     multivariate_feature_state_values = MultivariateFeatureStateValueSerializer(many=True, required=False)
@@ -244,7 +248,7 @@ class FeatureStateSerializer(serializers.ModelSerializer):
         return None
 
     def get_feature_segment(self, feature_state: FeatureState) -> int | None:
-        return None
+        return feature_state.feature_segment_id
 
     def validate_multivariate_feature_state_values(self, shares: list[dict[str, Any]]) -> list[dict[str, Any]]:
         option_ids = [share["multivariate_feature_option"].pk for share in shares]
@@ -257,3 +261,324 @@ class FeatureStateSerializer(serializers.ModelSerializer):
 
     def update(self, instance: FeatureState, validated_data: dict[str, Any]) -> FeatureState:
         return services.update_feature_state(instance, validated_data, self.context["request"].user)
+
+
+# --- Segment overrides -------------------------------------------------------------------
+
+_OVERRIDE_EXISTS = "This segment already overrides the feature in this environment."
+
+
+class _VisibleObjectField(serializers.PrimaryKeyRelatedField):
+    """An object of the caller's organisations; anyone else's does not exist here."""
+
+    model: Any = None
+
+    def get_queryset(self):
+        return self.model.objects.for_user(self.context["request"].user)
+
+
+class _VisibleFeatureField(_VisibleObjectField):
+    model = Feature
+
+
+class _VisibleSegmentField(_VisibleObjectField):
+    model = Segment
+
+
+class _VisibleEnvironmentField(_VisibleObjectField):
+    model = Environment
+
+
+class FeatureSegmentSerializer(serializers.ModelSerializer):
+    """A segment override: which segment overrides which feature in which environment, and its priority.
+
+    Creating one also creates its feature state (a copy of the environment
+    default); after creation only the priority changes.
+    """
+
+    feature = _VisibleFeatureField()
+    segment = _VisibleSegmentField()
+    environment = _VisibleEnvironmentField()
+    priority = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_32_BIT_INTEGER,
+        required=False,
+        help_text="0 is the top. On create the override goes here (the others move down) or, without it, last.",
+    )
+    segment_name = serializers.CharField(source="segment.name", read_only=True)
+    is_feature_specific = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FeatureSegment
+        fields = ("id", "uuid", "feature", "segment", "environment", "priority", "segment_name", "is_feature_specific")
+        read_only_fields = ("id", "uuid")
+        # validate() checks the (feature, segment, environment) uniqueness with a message naming the segment.
+        validators: list[Any] = []
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if self.instance is not None:
+            # An update names the priority only; a PUT must still name it.
+            for name in ("feature", "segment", "environment"):
+                fields[name].required = False
+            fields["priority"].required = not self.partial
+        return fields
+
+    def get_is_feature_specific(self, feature_segment: FeatureSegment) -> bool:
+        return feature_segment.segment.feature_id is not None
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in ("feature", "segment", "environment"):
+                if name in data and data[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: ["Only the priority of an override changes; delete it and create another."]}
+                    )
+            return data
+        feature, segment, environment = data["feature"], data["segment"], data["environment"]
+        if environment.project_id != feature.project_id:
+            raise serializers.ValidationError({"environment": ["The environment is not in the feature's project."]})
+        if segment.project_id != feature.project_id:
+            raise serializers.ValidationError({"segment": ["The segment is not in the feature's project."]})
+        if segment.feature_id is not None and segment.feature_id != feature.pk:
+            raise serializers.ValidationError(
+                {"segment": [f"This segment is specific to feature {segment.feature_id}; it cannot override others."]}
+            )
+        if FeatureSegment.objects.filter(feature=feature, segment=segment, environment=environment).exists():
+            raise serializers.ValidationError({"segment": [_OVERRIDE_EXISTS]})
+        return data
+
+    def create(self, validated_data: dict[str, Any]) -> FeatureSegment:
+        feature_state = services.create_segment_override(
+            feature=validated_data["feature"],
+            segment=validated_data["segment"],
+            environment=validated_data["environment"],
+            priority=validated_data.get("priority"),
+            user=self.context["request"].user,
+        )
+        return feature_state.feature_segment
+
+    def update(self, instance: FeatureSegment, validated_data: dict[str, Any]) -> FeatureSegment:
+        if "priority" in validated_data:
+            return services.move_segment_override(instance, validated_data["priority"], self.context["request"].user)
+        return instance
+
+
+class FeatureSegmentPrioritiesSerializer(serializers.ListSerializer):
+    """The body of update-priorities/: overrides of one feature in one environment, each once."""
+
+    def validate(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ids = [item["id"] for item in items]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("Each override may appear only once.")
+        priorities = [item["priority"] for item in items]
+        if len(set(priorities)) != len(priorities):
+            raise serializers.ValidationError("Two overrides cannot take the same priority.")
+        found = {
+            feature_segment.pk: feature_segment
+            for feature_segment in self.context["view"].get_queryset().filter(pk__in=ids)
+        }
+        unknown = sorted(set(ids) - set(found))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown segment overrides: {', '.join(map(str, unknown))}.")
+        if len({(item.feature_id, item.environment_id) for item in found.values()}) > 1:
+            raise serializers.ValidationError("All overrides must be of the same feature in the same environment.")
+        return items
+
+    def create(self, validated_data: list[dict[str, Any]]) -> list[FeatureSegment]:
+        return services.reorder_segment_overrides(
+            {item["id"]: item["priority"] for item in validated_data}, self.context["request"].user
+        )
+
+
+class FeatureSegmentPrioritySerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    priority = serializers.IntegerField(min_value=0, max_value=MAX_32_BIT_INTEGER)
+
+    class Meta:
+        list_serializer_class = FeatureSegmentPrioritiesSerializer
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "integer"},
+            {"type": "boolean"},
+            {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "enum": ["int", "unicode", "bool"]},
+                    "string_value": {"type": "string", "nullable": True},
+                    "integer_value": {"type": "integer", "nullable": True},
+                    "boolean_value": {"type": "boolean", "nullable": True},
+                },
+            },
+        ],
+        "nullable": True,
+    }
+)
+class TypedFeatureStateValueField(FeatureStateValueField):
+    """A value as plain JSON, or as Flagsmith's typed object ``{type, string_value, integer_value, boolean_value}``.
+
+    It is written in the typed shape, as Flagsmith's create-segment-override answers.
+    """
+
+    default_error_messages = {
+        **FeatureStateValueField.default_error_messages,
+        "unknown_type": "The type must be one of int, unicode, bool.",
+        "mismatch": "{column} must hold a value of type {type}.",
+    }
+    _COLUMNS = {
+        FeatureValueType.INTEGER: ("integer_value", int),
+        FeatureValueType.BOOLEAN: ("boolean_value", bool),
+        FeatureValueType.STRING: ("string_value", str),
+    }
+
+    def to_representation(self, value: FeatureStateValue) -> Any:
+        return {
+            "type": value.type,
+            "string_value": value.string_value,
+            "integer_value": value.integer_value,
+            "boolean_value": value.boolean_value,
+        }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            value_type = data.get("type", FeatureValueType.STRING)
+            if value_type not in self._COLUMNS:
+                self.fail("unknown_type")
+            column, python_type = self._COLUMNS[value_type]
+            data = data.get(column)
+            # bool is an int in Python, and never the other way round.
+            wrong_bool = python_type is int and isinstance(data, bool)
+            if data is not None and (wrong_bool or not isinstance(data, python_type)):
+                self.fail("mismatch", column=column, type=value_type)
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "integer"})
+class _OverriddenFeatureOptionField(serializers.PrimaryKeyRelatedField):
+    """A variant of the feature being overridden (``context["feature"]``)."""
+
+    def get_queryset(self):
+        return MultivariateFeatureOption.objects.filter(feature=self.context["feature"])
+
+
+class _NewShareSerializer(serializers.Serializer):
+    multivariate_feature_option = _OverriddenFeatureOptionField()
+    percentage_allocation = serializers.FloatField(min_value=0, max_value=100, default=100)
+
+
+class _OverrideSegmentSerializer(serializers.Serializer):
+    segment = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.none())
+    priority = serializers.IntegerField(min_value=0, max_value=MAX_32_BIT_INTEGER, required=False, allow_null=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Segments of the overridden feature's project only.
+        feature = self.context.get("feature")  # absent while the OpenAPI schema is generated
+        if feature is not None:
+            fields["segment"].queryset = Segment.objects.filter(project_id=feature.project_id)
+        return fields
+
+
+class CreateSegmentOverrideSerializer(serializers.Serializer):
+    """The body of create-segment-override/, in Flagsmith's shape.
+
+    The segment is named by ``feature_segment: {segment, priority?}`` (as the
+    dashboard sends it) or by ``segment_id``/``segment`` with ``priority``.
+    Whatever of ``enabled``, ``feature_state_value`` and
+    ``multivariate_feature_state_values`` is left out is copied from the
+    environment default.
+    """
+
+    feature_segment = _OverrideSegmentSerializer(required=False)
+    segment_id = serializers.IntegerField(min_value=1, required=False, write_only=True)
+    segment = serializers.IntegerField(min_value=1, required=False, write_only=True)
+    priority = serializers.IntegerField(min_value=0, max_value=MAX_32_BIT_INTEGER, required=False, write_only=True)
+    enabled = serializers.BooleanField(required=False)
+    feature_state_value = TypedFeatureStateValueField(required=False, allow_null=True)
+    multivariate_feature_state_values = _NewShareSerializer(many=True, required=False)
+
+    def validate_multivariate_feature_state_values(self, shares: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        option_ids = [share["multivariate_feature_option"].pk for share in shares]
+        if len(option_ids) != len(set(option_ids)):
+            raise serializers.ValidationError("Each variant may appear only once.")
+        total = _allocation_total(shares, "percentage_allocation")
+        if total > 100:
+            raise serializers.ValidationError(f"The allocations add up to {total:g}%, over 100%.")
+        return shares
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        feature: Feature = self.context["feature"]
+        nested = data.pop("feature_segment", None) or {}
+        segment = nested.get("segment")
+        priority = nested.get("priority", data.pop("priority", None))
+        segment_id, plain_segment_id = data.pop("segment_id", None), data.pop("segment", None)
+        segment_id = plain_segment_id if segment_id is None else segment_id
+        if segment is None and segment_id is not None:
+            segment = Segment.objects.filter(project_id=feature.project_id, pk=segment_id).first()
+            if segment is None:
+                raise serializers.ValidationError(
+                    {"segment_id": [f"No segment {segment_id} in the feature's project."]}
+                )
+        if segment is None:
+            raise serializers.ValidationError(
+                {"feature_segment": ["Name the segment: feature_segment.segment, or segment_id."]}
+            )
+        if segment.feature_id is not None and segment.feature_id != feature.pk:
+            raise serializers.ValidationError(
+                {"segment": [f"This segment is specific to feature {segment.feature_id}; it cannot override others."]}
+            )
+        if FeatureSegment.objects.filter(
+            feature=feature, segment=segment, environment=self.context["environment"]
+        ).exists():
+            raise serializers.ValidationError({"segment": [_OVERRIDE_EXISTS]})
+        data["segment_object"] = segment
+        data["priority"] = priority
+        return data
+
+    def create(self, validated_data: dict[str, Any]) -> FeatureState:
+        data = dict(validated_data)
+        segment, priority = data.pop("segment_object"), data.pop("priority")
+        return services.create_segment_override(
+            feature=self.context["feature"],
+            segment=segment,
+            environment=self.context["environment"],
+            priority=priority,
+            state=data,
+            user=self.context["request"].user,
+        )
+
+
+class SegmentOverrideFeatureSegmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeatureSegment
+        fields = ("id", "uuid", "segment", "priority")
+        read_only_fields = fields
+
+
+class SegmentOverrideFeatureStateSerializer(serializers.ModelSerializer):
+    """A segment override's feature state, as create-segment-override/ answers (Flagsmith's shape)."""
+
+    feature_segment = SegmentOverrideFeatureSegmentSerializer(read_only=True)
+    feature_state_value = TypedFeatureStateValueField(read_only=True)
+    multivariate_feature_state_values = MultivariateFeatureStateValueSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FeatureState
+        fields = (
+            "id",
+            "uuid",
+            "feature",
+            "environment",
+            "identity",
+            "feature_segment",
+            "enabled",
+            "feature_state_value",
+            "multivariate_feature_state_values",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields

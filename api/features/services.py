@@ -20,6 +20,7 @@ from features.models import (
     MAX_32_BIT_INTEGER,
     MIN_32_BIT_INTEGER,
     Feature,
+    FeatureSegment,
     FeatureState,
     FeatureStateValue,
     FeatureType,
@@ -337,3 +338,172 @@ def remove_feature_owners(feature: Feature, user_ids: list[int], user: Any) -> F
     _refuse_unknown_users(wanted - current_owners - _organisation_user_ids(feature, wanted))
     feature.owners.remove(*current_owners)
     return feature
+
+
+# --- Segment overrides -------------------------------------------------------------------
+#
+# An override is a FeatureSegment plus the FeatureState pointing at it; they are
+# created and deleted together so SDKs never see an override without a state.
+# Priorities stay dense (0..n-1) per (feature, environment): every write below
+# renumbers its group. Each write locks the feature row first, so concurrent
+# reorderings of one feature queue instead of interleaving their renumbering.
+
+
+def _lock_feature(feature_id: int) -> Feature:
+    return Feature.objects.select_for_update().get(pk=feature_id)
+
+
+def _override_group(feature_id: int, environment_id: int) -> list[FeatureSegment]:
+    return list(
+        FeatureSegment.objects.filter(feature_id=feature_id, environment_id=environment_id).order_by("priority", "id")
+    )
+
+
+def _renumber(ordered: list[FeatureSegment]) -> list[FeatureSegment]:
+    """Give the overrides priorities 0..n-1 in this order, writing only the rows that move."""
+    moved = []
+    for priority, feature_segment in enumerate(ordered):
+        if feature_segment.priority != priority:
+            feature_segment.priority = priority
+            moved.append(feature_segment)
+    FeatureSegment.objects.bulk_update(moved, ["priority"])
+    return ordered
+
+
+def create_segment_override(
+    *,
+    feature: Feature,
+    segment: Any,
+    environment: Environment,
+    user: Any,
+    priority: int | None = None,
+    state: dict[str, Any] | None = None,
+) -> FeatureState:
+    """Create a segment override and its feature state; returns the state.
+
+    The override goes to ``priority`` (the others below it move down one) or,
+    without one, to the end. ``state`` may hold ``enabled``,
+    ``feature_state_value`` (a validated JSON value) and
+    ``multivariate_feature_state_values``; whatever it leaves out is copied from
+    the environment default, so a new override changes nothing until it is edited.
+    """
+    state = state or {}
+    try:
+        with transaction.atomic():
+            _lock_feature(feature.pk)
+            if FeatureSegment.objects.filter(feature=feature, segment=segment, environment=environment).exists():
+                raise ValidationError({"segment": ["This segment already overrides the feature in this environment."]})
+            group = _override_group(feature.pk, environment.pk)
+            feature_segment = FeatureSegment.objects.create(
+                feature=feature, segment=segment, environment=environment, priority=len(group)
+            )
+            position = len(group) if priority is None else min(priority, len(group))
+            group.insert(position, feature_segment)
+            _renumber(group)
+
+            default = (
+                FeatureState.objects.filter(
+                    feature=feature, environment=environment, feature_segment__isnull=True, identity__isnull=True
+                )
+                .select_related("feature_state_value")
+                .first()
+            )
+            feature_state = FeatureState.objects.create(
+                feature=feature,
+                environment=environment,
+                feature_segment=feature_segment,
+                enabled=state.get("enabled", default.enabled if default else False),
+            )
+            if "feature_state_value" in state:
+                value_fields = json_typed_value(state["feature_state_value"])
+            elif default is not None and hasattr(default, "feature_state_value"):
+                source = default.feature_state_value
+                value_fields = typed_value_fields(source.type, source.value)
+            else:
+                value_fields = json_typed_value(None)
+            FeatureStateValue.objects.create(feature_state=feature_state, **value_fields)
+
+            if "multivariate_feature_state_values" in state:
+                shares = [
+                    (share["multivariate_feature_option"].pk, share.get("percentage_allocation", 100))
+                    for share in state["multivariate_feature_state_values"]
+                ]
+            elif default is not None:
+                shares = list(
+                    default.multivariate_feature_state_values.values_list(
+                        "multivariate_feature_option_id", "percentage_allocation"
+                    )
+                )
+            else:
+                shares = []
+            MultivariateFeatureStateValue.objects.bulk_create(
+                [
+                    MultivariateFeatureStateValue(
+                        feature_state=feature_state,
+                        multivariate_feature_option_id=option_id,
+                        percentage_allocation=share,
+                    )
+                    for option_id, share in shares
+                ]
+            )
+            _touch_environments([environment.pk])
+    except IntegrityError as exc:
+        # The existence check above runs under the feature lock; this is a writer that did not take it.
+        raise ValidationError({"segment": ["This segment already overrides the feature in this environment."]}) from exc
+    return feature_state
+
+
+def move_segment_override(feature_segment: FeatureSegment, priority: int, user: Any) -> FeatureSegment:
+    """Move an override to ``priority`` (clamped to the end), shifting the ones in between."""
+    with transaction.atomic():
+        _lock_feature(feature_segment.feature_id)
+        group = _override_group(feature_segment.feature_id, feature_segment.environment_id)
+        moving = next(item for item in group if item.pk == feature_segment.pk)
+        group.remove(moving)
+        group.insert(min(priority, len(group)), moving)
+        _renumber(group)
+        _touch_environments([feature_segment.environment_id])
+    feature_segment.priority = moving.priority
+    return feature_segment
+
+
+def reorder_segment_overrides(priorities: dict[int, int], user: Any) -> list[FeatureSegment]:
+    """Set the priorities of some overrides of one (feature, environment); returns the whole group in order.
+
+    ``priorities`` maps override ids to wanted priorities (distinct, >= 0). The
+    named overrides take those places, in the order asked; the others fill the
+    remaining places in their current order; then the group is renumbered
+    0..n-1. So a full list renumbers exactly, a 1-based list works too, and a
+    partial list moves just the named overrides. The caller has checked that the
+    ids exist and share a group.
+    """
+    if not priorities:
+        return []
+    sample = FeatureSegment.objects.get(pk=next(iter(priorities)))
+    with transaction.atomic():
+        _lock_feature(sample.feature_id)
+        group = _override_group(sample.feature_id, sample.environment_id)
+        named = sorted((item for item in group if item.pk in priorities), key=lambda item: priorities[item.pk])
+        others = [item for item in group if item.pk not in priorities]
+        slots: dict[int, FeatureSegment] = {}
+        previous = -1
+        for index, item in enumerate(named):
+            # Wanted places past the end are pulled back so the named ones still fit, in order.
+            slot = max(previous + 1, min(priorities[item.pk], len(group) - len(named) + index))
+            slots[slot] = item
+            previous = slot
+        ordered = []
+        for slot in range(len(group)):
+            ordered.append(slots[slot] if slot in slots else others.pop(0))
+        _renumber(ordered)
+        _touch_environments([sample.environment_id])
+    return ordered
+
+
+def delete_segment_override(feature_segment: FeatureSegment, user: Any) -> None:
+    """Delete an override with its state and close the gap it leaves in the priorities."""
+    with transaction.atomic():
+        _lock_feature(feature_segment.feature_id)
+        feature_segment.delete()
+        _renumber(_override_group(feature_segment.feature_id, feature_segment.environment_id))
+        _touch_environments([feature_segment.environment_id])

@@ -2,7 +2,14 @@ from django.urls import include, path
 from rest_framework_nested import routers
 
 from environments.views import EnvironmentViewSet
-from features.views import FeatureStateViewSet, FeatureViewSet, MultivariateFeatureOptionViewSet, TagViewSet
+from features.views import (
+    CreateSegmentOverrideView,
+    FeatureSegmentViewSet,
+    FeatureStateViewSet,
+    FeatureViewSet,
+    MultivariateFeatureOptionViewSet,
+    TagViewSet,
+)
 from projects.views import ProjectViewSet
 
 # The parents are registered only to nest under them; their own routes live in
@@ -21,8 +28,17 @@ feature_router.register("mv-options", MultivariateFeatureOptionViewSet, basename
 environment_router = routers.NestedSimpleRouter(parents, "environments", lookup="environment")
 environment_router.register("featurestates", FeatureStateViewSet, basename="environment-featurestate")
 
+feature_segment_router = routers.SimpleRouter()
+feature_segment_router.register("features/feature-segments", FeatureSegmentViewSet, basename="feature-segment")
+
 urlpatterns = [
     path("", include(project_router.urls)),
     path("", include(feature_router.urls)),
     path("", include(environment_router.urls)),
+    path("", include(feature_segment_router.urls)),
+    path(
+        "environments/<str:environment_api_key>/features/<int:feature_pk>/create-segment-override/",
+        CreateSegmentOverrideView.as_view(),
+        name="environment-feature-create-segment-override",
+    ),
 ]

@@ -6,23 +6,31 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.viewsets import ReplicaListMixin
 from environments.mixins import EnvironmentNestedMixin
+from environments.models import Environment
 from features import services
-from features.filters import FeatureFilterSet, FeatureStateFilterSet
-from features.models import Feature, FeatureState, MultivariateFeatureOption, Tag
+from features.filters import FeatureFilterSet, FeatureSegmentFilterSet, FeatureStateFilterSet
+from features.models import Feature, FeatureSegment, FeatureState, MultivariateFeatureOption, Tag
 from features.serializers import (
+    CreateSegmentOverrideSerializer,
     FeatureOwnersInputSerializer,
+    FeatureSegmentPrioritySerializer,
+    FeatureSegmentSerializer,
     FeatureSerializer,
     FeatureStateSerializer,
     MultivariateFeatureOptionSerializer,
+    SegmentOverrideFeatureStateSerializer,
     TagSerializer,
 )
+from organisations.models import Organisation
 from organisations.permissions import ChangedByOrganisationAdmin
 from projects.mixins import ProjectNestedMixin
 
@@ -123,13 +131,133 @@ class FeatureStateViewSet(
     def get_queryset(self) -> QuerySet[FeatureState]:
         if getattr(self, "swagger_fake_view", False):
             return FeatureState.objects.none()
-        return (
-            FeatureState.objects.filter(environment=self.get_environment())
+        queryset = (
+            FeatureState.objects.filter(environment=self.get_environment(), identity__isnull=True)
             .select_related("feature_state_value")
             .prefetch_related("multivariate_feature_state_values")
         )
+        if self.action == "list" and "feature_segment" not in self.request.query_params:
+            # The plain list is the environment defaults; an override's state is listed
+            # with ?feature_segment= and reachable by id. Identity overrides live under identities/.
+            queryset = queryset.filter(feature_segment__isnull=True)
+        return queryset
 
     def perform_update(self, serializer: FeatureStateSerializer) -> None:
         feature_state = serializer.save()
         # Read back what was written: the value and shares were changed through other rows.
         serializer.instance = self.get_queryset().get(pk=feature_state.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("environment", int, required=True, description="Id of the environment."),
+            OpenApiParameter("feature", int, required=True, description="Id of the feature."),
+        ]
+    ),
+    update_priorities=extend_schema(
+        request=FeatureSegmentPrioritySerializer(many=True), responses=FeatureSegmentSerializer(many=True)
+    ),
+)
+class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+    """Segment overrides (``features/feature-segments/``): members read, organisation admins write.
+
+    The list names its (feature, environment) in the query; a write names its
+    environment in the body, so an environment the caller cannot see is a 404
+    as it is for nested routes.
+    """
+
+    serializer_class = FeatureSegmentSerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+    filterset_class = FeatureSegmentFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[FeatureSegment]:
+        if getattr(self, "swagger_fake_view", False):
+            return FeatureSegment.objects.none()
+        return (
+            FeatureSegment.objects.filter(environment__project__organisation__memberships__user=self.request.user)
+            .select_related("segment", "environment__project__organisation")
+            .order_by("priority", "id")
+        )
+
+    def filter_queryset(self, queryset: QuerySet[FeatureSegment]) -> QuerySet[FeatureSegment]:
+        # The required (feature, environment) filter is for the list; an id names one override.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def _visible_environment(self, environment_id: Any) -> Environment | None:
+        if isinstance(environment_id, bool) or not str(environment_id).isdigit():
+            return None  # missing or malformed: the filterset or serializer says so with a 400
+        return get_object_or_404(
+            Environment.objects.for_user(self.request.user).select_related("project__organisation"),
+            pk=int(environment_id),
+        )
+
+    def get_permission_organisation(self, obj: FeatureSegment | None = None) -> Organisation | None:
+        if obj is not None:
+            return obj.environment.project.organisation
+        environment = None
+        if self.action == "list":
+            environment = self._visible_environment(self.request.query_params.get("environment"))
+        elif self.action == "create" and isinstance(self.request.data, dict):
+            environment = self._visible_environment(self.request.data.get("environment"))
+        elif self.action == "update_priorities" and isinstance(self.request.data, list):
+            ids = [
+                int(item["id"])
+                for item in self.request.data
+                if isinstance(item, dict) and not isinstance(item.get("id"), bool) and str(item.get("id")).isdigit()
+            ]
+            first = self.get_queryset().filter(pk__in=ids).first() if ids else None
+            if ids and first is None:
+                raise NotFound("Not found: none of these segment overrides exists.")
+            environment = first.environment if first else None
+        return environment.project.organisation if environment else None
+
+    def perform_create(self, serializer: FeatureSegmentSerializer) -> None:
+        feature_segment = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=feature_segment.pk)
+
+    def perform_destroy(self, instance: FeatureSegment) -> None:
+        services.delete_segment_override(instance, self.request.user)
+
+    @action(detail=False, methods=["post"], url_path="update-priorities", filterset_class=None)
+    def update_priorities(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = FeatureSegmentPrioritySerializer(
+            data=request.data, many=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        ordered = serializer.save()
+        fresh = self.get_queryset().filter(pk__in=[item.pk for item in ordered])
+        return Response(FeatureSegmentSerializer(fresh, many=True, context=self.get_serializer_context()).data)
+
+
+class CreateSegmentOverrideView(EnvironmentNestedMixin, GenericAPIView):
+    """``POST environments/{api_key}/features/{feature_id}/create-segment-override/``:
+    a segment override and its feature state in one call, as Flagsmith's dashboard makes them.
+    """
+
+    serializer_class = CreateSegmentOverrideSerializer
+    permission_classes = [ChangedByOrganisationAdmin]
+
+    def get_feature(self) -> Feature:
+        return get_object_or_404(
+            Feature.objects.filter(project_id=self.get_environment().project_id), pk=self.kwargs["feature_pk"]
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context.update(environment=self.get_environment(), feature=self.get_feature())
+        return context
+
+    @extend_schema(request=CreateSegmentOverrideSerializer, responses={201: SegmentOverrideFeatureStateSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        feature_state = serializer.save()
+        fresh = (
+            FeatureState.objects.select_related("feature_segment", "feature_state_value")
+            .prefetch_related("multivariate_feature_state_values")
+            .get(pk=feature_state.pk)
+        )
+        return Response(SegmentOverrideFeatureStateSerializer(fresh).data, status=status.HTTP_201_CREATED)

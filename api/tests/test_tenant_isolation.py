@@ -11,8 +11,8 @@ import pytest
 
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
-from features.models import Feature, FeatureState, Tag
-from features.services import create_feature
+from features.models import Feature, FeatureSegment, FeatureState, Tag
+from features.services import create_feature, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
 from organisations.tests.factories import InviteFactory, InviteLinkFactory
@@ -81,11 +81,35 @@ ENDPOINTS = [
     ("post", "/api/v1/environments/{environment}/clone/", {"name": "stolen"}),
 ]
 
+ENDPOINTS += [
+    ("get", "/api/v1/features/feature-segments/?environment={environment_id}&feature={feature}", None),
+    (
+        "post",
+        "/api/v1/features/feature-segments/",
+        {"feature": "{feature}", "segment": "{segment}", "environment": "{environment_id}"},
+    ),
+    ("get", "/api/v1/features/feature-segments/{feature_segment}/", None),
+    ("patch", "/api/v1/features/feature-segments/{feature_segment}/", {"priority": 0}),
+    ("put", "/api/v1/features/feature-segments/{feature_segment}/", {"priority": 0}),
+    ("delete", "/api/v1/features/feature-segments/{feature_segment}/", None),
+    ("post", "/api/v1/features/feature-segments/update-priorities/", [{"id": "{feature_segment}", "priority": 0}]),
+    (
+        "post",
+        "/api/v1/environments/{environment}/features/{feature}/create-segment-override/",
+        {"feature_segment": {"segment": "{segment}"}, "enabled": True},
+    ),
+    ("get", "/api/v1/environments/{environment}/featurestates/?feature_segment={feature_segment}", None),
+    ("patch", "/api/v1/environments/{environment}/featurestates/{override_state}/", {"enabled": True}),
+]
+
 
 @pytest.fixture
 def victim(organisation, admin_user, member_user, project, environment):
     """Organisation A, fully populated; the outsider fixture belongs to B."""
     feature = create_feature(project=project, user=admin_user, data={"name": "secret_feature"})
+    override_state = create_segment_override(
+        feature=feature, segment=SegmentFactory(project=project), environment=environment, user=admin_user
+    )
     return {
         "organisation": organisation.id,
         "member": member_user.id,
@@ -96,8 +120,11 @@ def victim(organisation, admin_user, member_user, project, environment):
         "server_key": create_server_key(environment=environment, name="backend").id,
         "feature": feature.id,
         "mv_option": MultivariateFeatureOptionFactory(feature=feature).id,
-        "feature_state": FeatureState.objects.get(feature=feature, environment=environment).id,
+        "feature_state": FeatureState.objects.get(feature=feature, environment=environment, feature_segment=None).id,
         "segment": SegmentFactory(project=project).id,
+        "environment_id": environment.id,
+        "feature_segment": override_state.feature_segment_id,
+        "override_state": override_state.id,
         "tag": TagFactory(project=project).id,
     }
 
@@ -124,6 +151,7 @@ def _snapshot():
         list(Feature.objects.values()),
         list(FeatureState.objects.values()),
         list(Segment.objects.values()),
+        list(FeatureSegment.objects.values()),
         list(Tag.objects.values()),
         list(Feature.owners.through.objects.values()),
     )
