@@ -12,4 +12,5 @@ environment_router.register("api-keys", EnvironmentAPIKeyViewSet, basename="envi
 urlpatterns = [
     path("", include(router.urls)),
     path("", include(environment_router.urls)),
+    path("", include("environments.identities.urls")),
 ]

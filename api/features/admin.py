@@ -4,6 +4,7 @@ from django.db import transaction
 from features import services
 from features.models import (
     Feature,
+    FeatureSegment,
     FeatureState,
     FeatureStateValue,
     MultivariateFeatureOption,
@@ -89,3 +90,25 @@ class MultivariateFeatureStateValueAdmin(admin.ModelAdmin):
     search_fields = ("feature_state__feature__name", "feature_state__environment__name")
     raw_id_fields = ("feature_state", "multivariate_feature_option")
     readonly_fields = ("uuid",)
+
+
+# Priorities are kept dense by the API's services, so the admin shows them read-only.
+@admin.register(FeatureSegment)
+class FeatureSegmentAdmin(admin.ModelAdmin):
+    list_display = ("id", "feature", "segment", "environment", "priority", "created_at")
+    list_filter = ("environment__project__organisation",)
+    search_fields = ("feature__name", "segment__name", "environment__name", "environment__api_key")
+    raw_id_fields = ("feature", "segment", "environment")
+    readonly_fields = ("uuid", "priority", "created_at")
+    list_select_related = ("feature", "segment", "environment__project")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        # An override needs its feature state and a place in the priorities: the API creates both.
+        return False
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        services.delete_segment_override(obj, request.user)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        for feature_segment in queryset:
+            services.delete_segment_override(feature_segment, request.user)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from environments.identities.models import Identity, Trait
+from environments.identities.services import create_identity_override
+from environments.identities.tests.factories import IdentityFactory, TraitFactory
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
 from features.models import Feature, FeatureSegment, FeatureState, Tag
@@ -100,6 +103,37 @@ ENDPOINTS += [
     ),
     ("get", "/api/v1/environments/{environment}/featurestates/?feature_segment={feature_segment}", None),
     ("patch", "/api/v1/environments/{environment}/featurestates/{override_state}/", {"enabled": True}),
+    ("get", "/api/v1/environments/{environment}/identities/", None),
+    ("post", "/api/v1/environments/{environment}/identities/", {"identifier": "spy"}),
+    ("get", "/api/v1/environments/{environment}/identities/{identity}/", None),
+    ("patch", "/api/v1/environments/{environment}/identities/{identity}/", {"dashboard_alias": "pwned"}),
+    ("delete", "/api/v1/environments/{environment}/identities/{identity}/", None),
+    ("get", "/api/v1/environments/{environment}/identities/{identity}/traits/", None),
+    ("post", "/api/v1/environments/{environment}/identities/{identity}/traits/", {"trait_key": "a", "trait_value": 1}),
+    ("get", "/api/v1/environments/{environment}/identities/{identity}/traits/{trait}/", None),
+    ("patch", "/api/v1/environments/{environment}/identities/{identity}/traits/{trait}/", {"trait_value": 2}),
+    ("delete", "/api/v1/environments/{environment}/identities/{identity}/traits/{trait}/", None),
+    (
+        "delete",
+        "/api/v1/environments/{environment}/identities/{identity}/traits/{trait}/?deleteAllMatchingTraits=true",
+        None,
+    ),
+    ("get", "/api/v1/environments/{environment}/trait-keys/", None),
+    ("post", "/api/v1/environments/{environment}/delete-traits/", {"key": "plan"}),
+    ("get", "/api/v1/environments/{environment}/identities/{identity}/featurestates/", None),
+    ("post", "/api/v1/environments/{environment}/identities/{identity}/featurestates/", {"feature": "{feature}"}),
+    ("get", "/api/v1/environments/{environment}/identities/{identity}/featurestates/{identity_override}/", None),
+    (
+        "patch",
+        "/api/v1/environments/{environment}/identities/{identity}/featurestates/{identity_override}/",
+        {"enabled": False},
+    ),
+    ("delete", "/api/v1/environments/{environment}/identities/{identity}/featurestates/{identity_override}/", None),
+    (
+        "post",
+        "/api/v1/environments/{environment}/identities/{identity}/featurestates/clone-from-given-identity/",
+        {"source_identity_id": "{identity}"},
+    ),
 ]
 
 
@@ -110,6 +144,8 @@ def victim(organisation, admin_user, member_user, project, environment):
     override_state = create_segment_override(
         feature=feature, segment=SegmentFactory(project=project), environment=environment, user=admin_user
     )
+    identity = IdentityFactory(environment=environment)
+    identity_override = create_identity_override(identity, feature, {"enabled": True}, admin_user)
     return {
         "organisation": organisation.id,
         "member": member_user.id,
@@ -120,11 +156,16 @@ def victim(organisation, admin_user, member_user, project, environment):
         "server_key": create_server_key(environment=environment, name="backend").id,
         "feature": feature.id,
         "mv_option": MultivariateFeatureOptionFactory(feature=feature).id,
-        "feature_state": FeatureState.objects.get(feature=feature, environment=environment, feature_segment=None).id,
+        "feature_state": FeatureState.objects.get(
+            feature=feature, environment=environment, feature_segment=None, identity=None
+        ).id,
         "segment": SegmentFactory(project=project).id,
         "environment_id": environment.id,
         "feature_segment": override_state.feature_segment_id,
         "override_state": override_state.id,
+        "identity": identity.id,
+        "trait": TraitFactory(identity=identity, trait_key="plan").id,
+        "identity_override": identity_override.id,
         "tag": TagFactory(project=project).id,
     }
 
@@ -152,6 +193,8 @@ def _snapshot():
         list(FeatureState.objects.values()),
         list(Segment.objects.values()),
         list(FeatureSegment.objects.values()),
+        list(Identity.objects.values()),
+        list(Trait.objects.values()),
         list(Tag.objects.values()),
         list(Feature.owners.through.objects.values()),
     )
