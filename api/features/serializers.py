@@ -42,8 +42,15 @@ class MultivariateFeatureOptionSerializer(serializers.ModelSerializer):
             "integer_value",
             "boolean_value",
             "default_percentage_allocation",
+            "key",
         )
         read_only_fields = ("id", "uuid", "feature")
+
+    def validate_key(self, key: str | None) -> str | None:
+        # The engine reports "control" for identities that fall outside every variant.
+        if key is not None and key.strip().lower() == "control":
+            raise serializers.ValidationError('"control" is reserved for the control value.')
+        return key or None
 
     def create(self, validated_data: dict[str, Any]) -> MultivariateFeatureOption:
         view = self.context["view"]

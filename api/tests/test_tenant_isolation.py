@@ -82,6 +82,7 @@ ENDPOINTS = [
     ("post", "/api/v1/projects/{project}/features/{feature}/add-owners/", {"user_ids": ["{member}"]}),
     ("post", "/api/v1/projects/{project}/features/{feature}/remove-owners/", {"user_ids": ["{member}"]}),
     ("post", "/api/v1/environments/{environment}/clone/", {"name": "stolen"}),
+    ("get", "/api/v1/environments/{environment}/document/", None),
 ]
 
 ENDPOINTS += [

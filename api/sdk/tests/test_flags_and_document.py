@@ -57,15 +57,15 @@ def test_flags__values_and_control_value_for_multivariate(client_key_client) -> 
     assert flags["banner"]["feature_state_value"] == "control"
     assert flags["dormant"]["feature_state_value"] == 7
     assert flags["dormant"]["enabled"] is False
-    assert [item["feature"]["id"] for item in flags.values()] == sorted(item["feature"]["id"] for item in flags.values())
+    assert [item["feature"]["id"] for item in flags.values()] == sorted(
+        item["feature"]["id"] for item in flags.values()
+    )
 
 
 def test_flags__document_updated_at_header_and_never_cached(client_key_client, flags_environment) -> None:
     response = client_key_client.get("/api/v1/flags/")
 
-    assert float(response["X-Flagsmith-Document-Updated-At"]) == pytest.approx(
-        flags_environment.updated_at.timestamp()
-    )
+    assert float(response["X-Flagsmith-Document-Updated-At"]) == pytest.approx(flags_environment.updated_at.timestamp())
     assert "no-store" in response["Cache-Control"]
     assert "X-Environment-Key" in response["Vary"]
 
@@ -188,6 +188,7 @@ def test_flags__rolled_back_write__keeps_the_served_version(client_key_client, f
     from django.db import transaction
 
     before = client_key_client.get("/api/v1/flags/")["X-Flagsmith-Document-Updated-At"]
+
     def change_then_fail() -> None:
         with transaction.atomic():
             checkout.description = "never"
@@ -219,9 +220,7 @@ def test_environment_document__shape_matches_flagsmith(server_key_client, flags_
     reference_mv = next(s for s in reference["feature_states"] if s["multivariate_feature_state_values"])
     assert _key_paths(mv_state) == _key_paths(reference_mv)
     assert document["api_key"] == flags_environment.api_key
-    assert document["project"]["server_key_only_feature_ids"] == [
-        Feature.objects.get(name="secret").id
-    ]
+    assert document["project"]["server_key_only_feature_ids"] == [Feature.objects.get(name="secret").id]
 
 
 def test_environment_document__headers_and_if_modified_since(server_key_client, flags_environment) -> None:

@@ -250,7 +250,13 @@ def test_identity_hash_key__client_key_used_even_when_called_with_a_server_key(c
         ({"identifier": "u1", "traits": [{"trait_key": "", "trait_value": 1}]}, "traits"),
         ({"identifier": "u1", "traits": [{"trait_vlaue": 1, "trait_key": "a"}]}, "traits"),
         ({"identifier": "u1", "traits": "plan=pro"}, "traits"),
-        ({"identifier": "u1", "traits": [{"trait_key": "a", "trait_value": 1}, {"trait_key": "a", "trait_value": 2}]}, "traits"),
+        (
+            {
+                "identifier": "u1",
+                "traits": [{"trait_key": "a", "trait_value": 1}, {"trait_key": "a", "trait_value": 2}],
+            },
+            "traits",
+        ),
         ({"identifier": "x" * 2001}, "identifier"),
         ({"identifier": ["u1"]}, "identifier"),
         ({"identifier": "u1", "transient": "maybe"}, "transient"),

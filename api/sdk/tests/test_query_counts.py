@@ -59,7 +59,8 @@ def test_query_counts__sdk_endpoints(request, size, client_key_client, server_ke
         request.getfixturevalue("bigger_environment")
     _warm(client_key_client)
     client_key_client.post(
-        "/api/v1/identities/", {"identifier": "known", "traits": [{"trait_key": "plan", "trait_value": "pro"}]},
+        "/api/v1/identities/",
+        {"identifier": "known", "traits": [{"trait_key": "plan", "trait_value": "pro"}]},
         format="json",
     )
     counts = {
@@ -91,7 +92,9 @@ def test_query_counts__sdk_endpoints(request, size, client_key_client, server_ke
                 format="json",
             )
         ),
-        "analytics_v1": _queries(lambda: client_key_client.post("/api/v1/analytics/flags/", {"checkout": 2}, format="json")),
+        "analytics_v1": _queries(
+            lambda: client_key_client.post("/api/v1/analytics/flags/", {"checkout": 2}, format="json")
+        ),
     }
 
     assert {name: len(queries) for name, queries in counts.items()} == QUERIES, counts
