@@ -12,9 +12,7 @@ import json
 import os
 import re
 import runpy
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,9 +23,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.e2e.server import GUNICORN_CONF, GUNICORN_VARIABLES, VENV_BIN, free_port, gunicorn, subprocess_env
+
 API_DIR = Path(__file__).resolve().parents[2]
 REPO_DIR = API_DIR.parent
-GUNICORN_CONF = API_DIR / "app" / "gunicorn.conf.py"
 ENTRYPOINT = REPO_DIR / "docker" / "entrypoint.sh"
 HEALTHCHECK = REPO_DIR / "docker" / "healthcheck.py"
 DOCKERFILE = REPO_DIR / "Dockerfile"
@@ -37,27 +36,6 @@ EB_RELEASE_HOOKS = [
     REPO_DIR / ".platform" / "hooks" / "prebuild" / "01_drop_procfile_release.sh",
     REPO_DIR / ".platform" / "confighooks" / "prebuild" / "01_drop_procfile_release.sh",
 ]
-# The venv running the tests is the one whose gunicorn the Procfile and image use.
-VENV_BIN = Path(sys.executable).parent
-
-# Everything gunicorn.conf.py reads, cleared before each load so the shell running the
-# tests cannot change the outcome.
-GUNICORN_VARIABLES = (
-    "PORT",
-    "GUNICORN_WORKERS",
-    "GUNICORN_THREADS",
-    "GUNICORN_TIMEOUT",
-    "GUNICORN_KEEP_ALIVE",
-    "GUNICORN_CONTROL_SOCKET",
-    "ACCESS_LOG_LOCATION",
-    "ACCESS_LOG_FORMAT",
-    "STATSD_HOST",
-    "STATSD_PORT",
-    "STATSD_PREFIX",
-    "LOG_LEVEL",
-)
-# Database selection for the subprocesses: they must use their own SQLite file.
-DATABASE_VARIABLE_PREFIXES = ("DATABASE_URL", "DJANGO_DB_", "REPLICA_DATABASE_URL", "SQLITE_PATH")
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -88,24 +66,6 @@ def _dockerfile_instructions() -> list[tuple[str, str]]:
         instructions.append((keyword.upper(), arguments.strip()))
         pending = ""
     return instructions
-
-
-def _subprocess_env(**overrides: str) -> dict[str, str]:
-    """The test's environment minus anything that would pick a database or gunicorn setting."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in GUNICORN_VARIABLES and not name.startswith(DATABASE_VARIABLE_PREFIXES)
-    }
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env.update(overrides)
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -406,9 +366,9 @@ def test_entrypoint__bash_n__parses() -> None:
 
 
 def test_entrypoint__database_unreachable__gives_up_after_the_wait_naming_the_variable() -> None:
-    env = _subprocess_env(
+    env = subprocess_env(
         DJANGO_SECRET_KEY="entrypoint-test-secret-key-long-enough-for-production",
-        DATABASE_URL=f"postgresql://banderole:banderole@127.0.0.1:{_free_port()}/banderole",
+        DATABASE_URL=f"postgresql://banderole:banderole@127.0.0.1:{free_port()}/banderole",
         DATABASE_WAIT_SECONDS="1",
     )
 
@@ -422,7 +382,7 @@ def test_entrypoint__database_unreachable__gives_up_after_the_wait_naming_the_va
 
 
 def test_entrypoint__database_wait_seconds_not_a_number__exits_naming_the_variable() -> None:
-    env = _subprocess_env(DATABASE_WAIT_SECONDS="soon")
+    env = subprocess_env(DATABASE_WAIT_SECONDS="soon")
 
     result = subprocess.run([str(ENTRYPOINT), "migrate"], env=env, capture_output=True, text=True, timeout=60)
 
@@ -433,7 +393,7 @@ def test_entrypoint__database_wait_seconds_not_a_number__exits_naming_the_variab
 @pytest.mark.slow
 def test_entrypoint__migrate_on_sqlite__applies_every_migration(tmp_path: Path) -> None:
     database = tmp_path / "banderole.sqlite3"
-    env = _subprocess_env(
+    env = subprocess_env(
         DJANGO_SECRET_KEY="entrypoint-test-secret-key-long-enough-for-production",
         ALLOW_SQLITE_IN_PRODUCTION="true",
         SQLITE_PATH=str(database),
@@ -455,47 +415,10 @@ def test_entrypoint__migrate_on_sqlite__applies_every_migration(tmp_path: Path) 
 
 @contextlib.contextmanager
 def _gunicorn(tmp_path: Path, **env_overrides: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """gunicorn from this venv with the shipped config and production settings, on SQLite.
-
-    ``--bind`` on the command line overrides the config's 0.0.0.0 so the server stays local;
-    PORT still names the port, as it would for the healthcheck inside the image.
-    """
-    port = _free_port()
-    env = _subprocess_env(
-        DJANGO_SETTINGS_MODULE="app.settings.production",
-        DJANGO_SECRET_KEY="gunicorn-test-secret-key-long-enough-for-production",
-        ALLOW_SQLITE_IN_PRODUCTION="true",
-        SQLITE_PATH=str(tmp_path / "banderole.sqlite3"),
-        GUNICORN_WORKERS="1",
-        PORT=str(port),
-        **env_overrides,
-    )
-    log_path = tmp_path / "gunicorn.out"
-    command = [str(VENV_BIN / "gunicorn"), "-c", "app/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
-    with log_path.open("w") as output:
-        process = subprocess.Popen(
-            [*command, "app.wsgi:application"], cwd=API_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"gunicorn did not listen within 60 s:\n{log_path.read_text()}")
-                    time.sleep(0.2)
-            yield port, env
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+    """gunicorn with the shipped config and production settings, on SQLite, one worker."""
+    sqlite = {"ALLOW_SQLITE_IN_PRODUCTION": "true", "SQLITE_PATH": str(tmp_path / "banderole.sqlite3")}
+    with gunicorn(tmp_path / "gunicorn.out", **{**sqlite, **env_overrides}) as server:
+        yield server.port, server.env
 
 
 @pytest.mark.slow
