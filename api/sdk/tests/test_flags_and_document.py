@@ -301,3 +301,15 @@ def test_admin_document__members_read_the_sdk_document(member_client, server_key
 
     assert admin_view.status_code == 200
     assert admin_view.json() == server_key_client.get("/api/v1/environment-document/").json()
+
+
+def test_flags__browser_preflight__allows_the_environment_key_header(client) -> None:
+    response = client.options(
+        "/api/v1/flags/",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-environment-key",
+    )
+
+    assert response.status_code == 200
+    assert "x-environment-key" in response["Access-Control-Allow-Headers"]
