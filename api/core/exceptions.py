@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +31,7 @@ def _is_api_path(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/health/")
 
 
+@csrf_exempt  # a POST to an unknown path is a 404, not a CSRF failure page
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """404 for Django-level misses; under /api/ an unknown version says so."""
     from django.conf import settings

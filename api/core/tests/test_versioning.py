@@ -82,3 +82,12 @@ def test_organisation_list__more_than_one_page__next_link_keeps_request_version(
     assert second.status_code == 200
     assert len(second.json()["results"]) == 1
     assert f"/api/{version}/organisations/" in second.json()["previous"]
+
+
+def test_unknown_route__post_with_csrf_checks__404_json_not_a_csrf_page(db) -> None:
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/anything-unknown/", {}, content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
