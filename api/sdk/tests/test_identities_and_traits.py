@@ -12,7 +12,7 @@ from environments.identities.models import Identity, Trait, TraitValueType
 from features.models import Feature
 from sdk.tests.conftest import add_override
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "flagsmith-responses"
+REFERENCE = Path(__file__).resolve().parent / "flagsmith_responses"
 
 
 def _identify(client, identifier="u1", traits=None, **extra):
@@ -37,13 +37,24 @@ def test_get_identities__matches_flagsmiths_shape_and_creates_the_identity(clien
     assert response.status_code == 200
     body = response.json()
     assert list(body) == ["identifier", "traits", "flags"]
-    reference_path = REFERENCE / "b_identities_get_perf-user-0001.json"
-    if reference_path.exists():
-        reference = json.loads(reference_path.read_text())
-        assert list(body["flags"][0]) == list(reference["flags"][0])
-        assert list(body["flags"][0]["feature"]) == list(reference["flags"][0]["feature"])
-    assert "X-Flagsmith-Document-Updated-At" in response
     assert Identity.objects.filter(environment=flags_environment, identifier="u1").exists()
+    _identify(client_key_client, "u1", [{"trait_key": "plan", "trait_value": "pro"}])
+    body = client_key_client.get("/api/v1/identities/?identifier=u1").json()
+    reference = json.loads((REFERENCE / "b_identities_get_perf-user-0001.json").read_text())
+    assert list(body) == list(reference)
+    assert list(body["flags"][0]) == list(reference["flags"][0])
+    assert list(body["flags"][0]["feature"]) == list(reference["flags"][0]["feature"])
+    assert list(body["traits"][0]) == list(reference["traits"][0])
+    assert "X-Flagsmith-Document-Updated-At" in response
+
+
+def test_post_identities__matches_flagsmiths_shape(client_key_client):
+    body = _identify(client_key_client, "u1", [{"trait_key": "age", "trait_value": 45}]).json()
+    reference = json.loads((REFERENCE / "c_identities_post_perf-user-0001.json").read_text())
+
+    assert list(body) == list(reference)
+    assert list(body["flags"][0]) == list(reference["flags"][0])
+    assert list(body["traits"][0]) == list(reference["traits"][0])
 
 
 def test_get_identities__missing_identifier__200_with_flagsmiths_detail(client_key_client):
