@@ -56,8 +56,43 @@ class SDKView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.compiled is not None and response.status_code < 400:
             response["X-Flagsmith-Document-Updated-At"] = self.compiled.updated_at_header
-        add_never_cache_headers(response)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response
+
+
+def _etag(compiled: CompiledEnvironment, kind: str) -> str:
+    """Strong validator from the document version (microseconds), so two changes in one second differ."""
+    return f'"{compiled.environment_id}.{int(compiled.version.timestamp() * 1_000_000)}.{kind}"'
+
+
+def _not_modified(request: Request, etag: str, last_modified: int | None = None) -> bool:
+    """``If-None-Match`` wins over ``If-Modified-Since`` when both are sent (RFC 9110 §13.2.2)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip() for tag in if_none_match.split(",")}
+        return "*" in tags or etag in tags or f"W/{etag}" in tags
+    if last_modified is not None:
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return since is not None and last_modified <= since
+    return False
+
+
+def _revalidated(request: Request, body: bytes, etag: str, cache_control: str, last_modified: int | None = None):
+    """A 200 with validators, or a bodiless 304 when the client's copy is current.
+
+    ``no-cache`` lets SDKs and proxies keep the body but ask each time; while nothing
+    changes, each poll costs a 304.
+    """
+    if _not_modified(request, etag, last_modified):
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = _json(body)
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    return response
 
 
 def _json(body: bytes, status_code: int = 200) -> HttpResponse:
@@ -89,7 +124,10 @@ class FlagsView(SDKView):
         is_server_key = self.key_auth.is_server_key
         if (name := _feature_param(request)) is not None:
             return _pick_feature(services.environment_flag_items(compiled, is_server_key), name)
-        response = _json(services.environment_flags_json(compiled, is_server_key))
+        kind = "server" if is_server_key else "client"
+        response = _revalidated(
+            request, services.environment_flags_json(compiled, is_server_key), _etag(compiled, kind), "no-cache"
+        )
         patch_vary_headers(response, ["X-Environment-Key"])
         return response
 
@@ -269,14 +307,14 @@ class EnvironmentDocumentView(SDKView):
 
     def get(self, request: Request, version: str) -> Any:
         compiled = self.get_compiled()
-        last_modified = int(compiled.version.timestamp())
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        if since is not None and last_modified <= since:
-            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = _json(compiled.document_json)
-        response["Last-Modified"] = http_date(last_modified)
-        return response
+        return _revalidated(
+            request,
+            compiled.document_json,
+            _etag(compiled, "document"),
+            # Only for the holder of the server-side key: no shared cache may keep it.
+            "private, no-cache",
+            last_modified=int(compiled.version.timestamp()),
+        )
 
 
 class AnalyticsFlagsView(SDKView):

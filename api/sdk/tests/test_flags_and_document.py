@@ -59,12 +59,54 @@ def test_flags__values_and_control_value_for_multivariate(client_key_client) -> 
     )
 
 
-def test_flags__document_updated_at_header_and_never_cached(client_key_client, flags_environment) -> None:
+def test_flags__document_updated_at_header_and_revalidation_headers(client_key_client, flags_environment) -> None:
     response = client_key_client.get("/api/v1/flags/")
 
     assert float(response["X-Flagsmith-Document-Updated-At"]) == pytest.approx(flags_environment.updated_at.timestamp())
-    assert "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == "no-cache"
+    assert response["ETag"].startswith('"') and response["ETag"].endswith('"')
     assert "X-Environment-Key" in response["Vary"]
+
+
+def test_flags__if_none_match__304_until_something_changes(client_key_client, checkout, admin_user) -> None:
+    etag = client_key_client.get("/api/v1/flags/")["ETag"]
+
+    unchanged = client_key_client.get("/api/v1/flags/", HTTP_IF_NONE_MATCH=etag)
+    checkout.description = "changed"
+    checkout.save()
+    changed = client_key_client.get("/api/v1/flags/", HTTP_IF_NONE_MATCH=etag)
+
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged["ETag"] == etag
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_flags__two_changes_within_a_second__different_etags(client_key_client, checkout) -> None:
+    etags = []
+    for description in ("one", "two", "three"):
+        checkout.description = description
+        checkout.save()
+        etags.append(client_key_client.get("/api/v1/flags/")["ETag"])
+
+    assert len(set(etags)) == 3
+
+
+def test_flags__client_and_server_bodies__different_etags(client_key_client, server_key_client) -> None:
+    client_etag = client_key_client.get("/api/v1/flags/")["ETag"]
+
+    response = server_key_client.get("/api/v1/flags/", HTTP_IF_NONE_MATCH=client_etag)
+
+    assert response.status_code == 200  # the server-side body differs: no 304 on the client's tag
+    assert response["ETag"] != client_etag
+
+
+def test_identities__never_stored_by_caches(client_key_client) -> None:
+    response = client_key_client.get("/api/v1/identities/?identifier=u1")
+
+    assert "no-store" in response["Cache-Control"]
+    assert "ETag" not in response
 
 
 def test_flags__server_key_only_feature__served_to_server_keys_only(client_key_client, server_key_client) -> None:
@@ -230,6 +272,14 @@ def test_environment_document__headers_and_if_modified_since(server_key_client, 
         HTTP_IF_MODIFIED_SINCE=http_date(flags_environment.updated_at.timestamp() - 60),
     )
 
+    by_etag = server_key_client.get("/api/v1/environment-document/", HTTP_IF_NONE_MATCH=response["ETag"])
+    stale_etag_recent_date = server_key_client.get(
+        "/api/v1/environment-document/", HTTP_IF_NONE_MATCH='"stale"', HTTP_IF_MODIFIED_SINCE=last_modified
+    )
+
+    assert by_etag.status_code == 304
+    assert stale_etag_recent_date.status_code == 200  # If-None-Match wins over If-Modified-Since
+    assert response["Cache-Control"] == "private, no-cache"
     assert last_modified == http_date(int(flags_environment.updated_at.timestamp()))
     assert "X-Flagsmith-Document-Updated-At" in response
     assert unchanged.status_code == 304
