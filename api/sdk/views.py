@@ -63,7 +63,8 @@ class SDKView(APIView):
 
 def _etag(compiled: CompiledEnvironment, kind: str) -> str:
     """Strong validator from the document version (microseconds), so two changes in one second differ."""
-    return f'"{compiled.environment_id}.{int(compiled.version.timestamp() * 1_000_000)}.{kind}"'
+    version = compiled.version
+    return f'"{compiled.environment_id}.{int(version.timestamp())}{version.microsecond:06d}.{kind}"'
 
 
 def _not_modified(request: Request, etag: str, last_modified: int | None = None) -> bool:
