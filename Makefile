@@ -28,6 +28,11 @@ serve: migrate
 test: install
 	bin/test $(opts)
 
+## The SDK benchmark (bench/README.md): PostgreSQL, memcached, gunicorn and wrk; appends to bench/results.md.
+## Options through opts=, e.g. make bench opts="--duration 10 --connections 16".
+bench: install
+	$(PY) bench/run.py $(opts)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -97,18 +97,18 @@ class Command(BaseCommand):
         if overrides > features * segments:
             raise CommandError("--overrides cannot exceed --features x --segments (one per pair).")
 
-        existing = Organisation.objects.filter(name=ORGANISATION_NAME)
-        if existing.exists():
-            if not options["replace"]:
-                # Server keys are stored hashed, so an existing data set cannot hand its key back.
-                raise CommandError(
-                    f'An organisation "{ORGANISATION_NAME}" already exists; pass --replace to rebuild it.'
-                )
-            existing.delete()
-
         rng = random.Random(options["seed"])
-        # One transaction: a failure part-way leaves nothing behind to refuse next time.
+        # One transaction: a failure part-way leaves nothing behind to refuse next time,
+        # and a --replace that fails keeps the old data set.
         with transaction.atomic():
+            existing = Organisation.objects.filter(name=ORGANISATION_NAME)
+            if existing.exists():
+                if not options["replace"]:
+                    # Server keys are stored hashed, so an existing data set cannot hand its key back.
+                    raise CommandError(
+                        f'An organisation "{ORGANISATION_NAME}" already exists; pass --replace to rebuild it.'
+                    )
+                existing.delete()
             user = self._user()
             organisation = create_organisation(user=user, name=ORGANISATION_NAME)
             project = Project.objects.create(name="Benchmark", organisation=organisation, prevent_flag_defaults=False)
