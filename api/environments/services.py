@@ -72,7 +72,8 @@ def clone_environment(source: Environment, name: str) -> Environment:
     keys stay with ``source``. All or nothing: one transaction.
     """
     # Imported here: features.services imports this module.
-    from features.models import FeatureSegment, FeatureState, FeatureStateValue, MultivariateFeatureStateValue
+    from features.models import FeatureSegment, FeatureState
+    from features.services import copy_feature_states
 
     with transaction.atomic():
         clone = Environment.objects.create(
@@ -99,45 +100,8 @@ def clone_environment(source: Environment, name: str) -> Environment:
         }
 
         # Environment defaults and segment overrides; identity overrides stay behind.
-        source_states = list(FeatureState.objects.filter(environment=source, identity__isnull=True).order_by("id"))
-        clone_states = FeatureState.objects.bulk_create(
-            [
-                FeatureState(
-                    feature_id=state.feature_id,
-                    environment=clone,
-                    feature_segment_id=clone_segment_ids.get(state.feature_segment_id),
-                    enabled=state.enabled,
-                )
-                for state in source_states
-            ]
-        )
-        clone_state_ids = {
-            source_state.pk: clone_state.pk
-            for source_state, clone_state in zip(source_states, clone_states, strict=True)
-        }
-
-        FeatureStateValue.objects.bulk_create(
-            [
-                FeatureStateValue(
-                    feature_state_id=clone_state_ids[value.feature_state_id],
-                    type=value.type,
-                    string_value=value.string_value,
-                    integer_value=value.integer_value,
-                    boolean_value=value.boolean_value,
-                )
-                for value in FeatureStateValue.objects.filter(feature_state_id__in=list(clone_state_ids))
-            ]
-        )
-        MultivariateFeatureStateValue.objects.bulk_create(
-            [
-                MultivariateFeatureStateValue(
-                    feature_state_id=clone_state_ids[share.feature_state_id],
-                    multivariate_feature_option_id=share.multivariate_feature_option_id,
-                    percentage_allocation=share.percentage_allocation,
-                )
-                for share in MultivariateFeatureStateValue.objects.filter(
-                    feature_state_id__in=list(clone_state_ids)
-                ).order_by("id")
-            ]
+        copy_feature_states(
+            list(FeatureState.objects.filter(environment=source, identity__isnull=True).order_by("id")),
+            lambda state: {"environment": clone, "feature_segment_id": clone_segment_ids.get(state.feature_segment_id)},
         )
     return clone

@@ -226,6 +226,22 @@ class MultivariateFeatureStateValueSerializer(serializers.ModelSerializer):
         read_only_fields = ("id",)
 
 
+# Every feature state reads the same, whichever endpoint or kind (default, segment, identity override).
+FEATURE_STATE_FIELDS = (
+    "id",
+    "uuid",
+    "feature",
+    "environment",
+    "identity",
+    "feature_segment",
+    "enabled",
+    "feature_state_value",
+    "multivariate_feature_state_values",
+    "created_at",
+    "updated_at",
+)
+
+
 class FeatureStateSerializer(serializers.ModelSerializer):
     """An environment default or a segment override's state (``feature_segment`` set); ``identity`` is null."""
 
@@ -236,19 +252,7 @@ class FeatureStateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FeatureState
-        fields = (
-            "id",
-            "uuid",
-            "feature",
-            "environment",
-            "identity",
-            "feature_segment",
-            "enabled",
-            "feature_state_value",
-            "multivariate_feature_state_values",
-            "created_at",
-            "updated_at",
-        )
+        fields = FEATURE_STATE_FIELDS
         read_only_fields = ("id", "uuid", "feature", "environment", "created_at", "updated_at")
 
     def get_identity(self, feature_state: FeatureState) -> int | None:
@@ -575,17 +579,5 @@ class SegmentOverrideFeatureStateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FeatureState
-        fields = (
-            "id",
-            "uuid",
-            "feature",
-            "environment",
-            "identity",
-            "feature_segment",
-            "enabled",
-            "feature_state_value",
-            "multivariate_feature_state_values",
-            "created_at",
-            "updated_at",
-        )
+        fields = FEATURE_STATE_FIELDS
         read_only_fields = fields

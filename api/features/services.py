@@ -8,7 +8,7 @@ roll back together.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -76,6 +76,52 @@ def json_typed_value(value: Any) -> dict[str, Any]:
 
 def _touch_environments(environment_ids: Iterable[int]) -> None:
     mark_environments_changed(environment_ids=environment_ids)
+
+
+def copy_feature_states(
+    originals: list[FeatureState], placement: Callable[[FeatureState], dict[str, Any]]
+) -> list[FeatureState]:
+    """Bulk copies of feature states with their values and variant shares, in four queries.
+
+    ``placement(original)`` gives each copy's environment and override fields
+    (``environment``, ``feature_segment_id``, ``identity``…). The caller holds the transaction.
+    """
+    copies = FeatureState.objects.bulk_create(
+        [
+            FeatureState(feature_id=original.feature_id, enabled=original.enabled, **placement(original))
+            for original in originals
+        ]
+    )
+    copy_ids = {original.pk: copy.pk for original, copy in zip(originals, copies, strict=True)}
+    values = {
+        value.feature_state_id: value for value in FeatureStateValue.objects.filter(feature_state_id__in=list(copy_ids))
+    }
+    FeatureStateValue.objects.bulk_create(
+        [
+            FeatureStateValue(
+                feature_state_id=copy_id,
+                **(
+                    typed_value_fields(values[original_id].type, values[original_id].value)
+                    if original_id in values
+                    else json_typed_value(None)
+                ),
+            )
+            for original_id, copy_id in copy_ids.items()
+        ]
+    )
+    MultivariateFeatureStateValue.objects.bulk_create(
+        [
+            MultivariateFeatureStateValue(
+                feature_state_id=copy_ids[share.feature_state_id],
+                multivariate_feature_option_id=share.multivariate_feature_option_id,
+                percentage_allocation=share.percentage_allocation,
+            )
+            for share in MultivariateFeatureStateValue.objects.filter(feature_state_id__in=list(copy_ids)).order_by(
+                "id"
+            )
+        ]
+    )
+    return copies
 
 
 def _initial_state_defaults(feature: Feature, project: Project) -> tuple[bool, dict[str, Any]]:

@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import RejectUnknownFieldsMixin
-from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
-
-MIN_64_BIT_INTEGER = -(2**63)
-MAX_64_BIT_INTEGER = 2**63 - 1
-
-
-@extend_schema_field(
-    {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}], "nullable": True}
-)
-class TraitValueField(serializers.Field):
-    """Any JSON value: str, int (64-bit), float, bool and null keep their type, others become strings."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool):
-            return data
-        if isinstance(data, int):
-            if not MIN_64_BIT_INTEGER <= data <= MAX_64_BIT_INTEGER:
-                raise serializers.ValidationError("Integer trait values must fit in 64 bits.")
-            return data
-        if isinstance(data, float):
-            if not math.isfinite(data):
-                raise serializers.ValidationError("Trait values must be finite numbers.")
-            return data
-        # Lists and objects are kept as their string, as Flagsmith keeps them.
-        value = data if isinstance(data, str) else str(data)
-        if len(value) > TRAIT_STRING_VALUE_LIMIT:
-            raise serializers.ValidationError(
-                f"Value string is too long. Must be less than {TRAIT_STRING_VALUE_LIMIT} characters."
-            )
-        return value
-
-    def to_representation(self, value: Any) -> Any:
-        return value
+from environments.identities.models import IDENTIFIER_LIMIT, MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, TRAIT_KEY_LIMIT
+from environments.identities.serializers import TraitValueField
 
 
 class TraitInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     trait_key = serializers.CharField(max_length=TRAIT_KEY_LIMIT)
-    trait_value = TraitValueField()
+    trait_value = TraitValueField(allow_null=True)
     transient = serializers.BooleanField(required=False, default=False)
 
 
@@ -80,7 +43,7 @@ class TraitRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
     identity = IdentityReferenceSerializer()
     trait_key = serializers.CharField(max_length=TRAIT_KEY_LIMIT)
-    trait_value = TraitValueField()
+    trait_value = TraitValueField(allow_null=True)
 
 
 class IncrementTraitRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

@@ -19,8 +19,7 @@ from django.db.models import F
 from flag_engine.engine import get_evaluation_result
 
 from environments.documents import CompiledEnvironment, identity_overrides_segment
-from environments.identities.models import Identity, Trait
-from sdk.serializers import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER
+from environments.identities.models import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, Identity, Trait
 
 # ---- flags ----------------------------------------------------------------------------------------
 

@@ -13,6 +13,9 @@ from environments.models import Environment
 TRAIT_STRING_VALUE_LIMIT = 2000
 TRAIT_KEY_LIMIT = 200
 IDENTIFIER_LIMIT = 2000
+# Integer traits live in a signed 64-bit column.
+MAX_64_BIT_INTEGER = 2**63 - 1
+MIN_64_BIT_INTEGER = -(2**63)
 
 
 class IdentityQuerySet(models.QuerySet["Identity"]):

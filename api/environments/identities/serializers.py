@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from environments.identities import services
-from environments.identities.models import TRAIT_STRING_VALUE_LIMIT, Identity, Trait
+from environments.identities.models import (
+    MAX_64_BIT_INTEGER,
+    MIN_64_BIT_INTEGER,
+    TRAIT_STRING_VALUE_LIMIT,
+    Identity,
+    Trait,
+)
 from features.models import Feature, FeatureState
-from features.serializers import FeatureStateValueField
-
-# Traits are stored in a signed 64-bit column.
-MAX_64_BIT_INTEGER = 2**63 - 1
-MIN_64_BIT_INTEGER = -(2**63)
+from features.serializers import FEATURE_STATE_FIELDS, FeatureStateValueField
 
 
 class IdentitySerializer(serializers.ModelSerializer):
@@ -51,21 +54,27 @@ class IdentitySerializer(serializers.ModelSerializer):
     {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}]},
 )
 class TraitValueField(serializers.Field):
-    """A trait value as plain JSON: string, integer (64-bit), float or boolean.
+    """A trait value as plain JSON: string, integer (64-bit), float or boolean, for the admin and SDK APIs.
 
-    Objects and arrays are kept as their Python text, as Flagsmith keeps them.
+    Objects and arrays are kept as their Python text, as Flagsmith keeps them. The
+    SDK API passes ``allow_null=True``: there a null value deletes the trait.
     """
 
     default_error_messages = {
         "too_long": f"A trait value may have at most {TRAIT_STRING_VALUE_LIMIT} characters.",
         "out_of_range": f"An integer trait must be between {MIN_64_BIT_INTEGER} and {MAX_64_BIT_INTEGER}.",
+        "not_finite": "A float trait must be a finite number.",
     }
 
     def to_representation(self, value: Any) -> Any:
         return value
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool | float):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, float):
+            if not math.isfinite(data):
+                self.fail("not_finite")
             return data
         if isinstance(data, int):
             if not MIN_64_BIT_INTEGER <= data <= MAX_64_BIT_INTEGER:
@@ -142,19 +151,7 @@ class IdentityFeatureStateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FeatureState
-        fields = (
-            "id",
-            "uuid",
-            "feature",
-            "enabled",
-            "feature_state_value",
-            "identity",
-            "environment",
-            "feature_segment",
-            "multivariate_feature_state_values",
-            "created_at",
-            "updated_at",
-        )
+        fields = FEATURE_STATE_FIELDS
         read_only_fields = ("id", "uuid", "identity", "environment", "feature_segment", "created_at", "updated_at")
 
     def get_fields(self) -> dict[str, serializers.Field]:

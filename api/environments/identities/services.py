@@ -17,7 +17,7 @@ from environments.identities.models import Identity, Trait
 from environments.models import Environment
 from environments.services import mark_environments_changed
 from features.models import Feature, FeatureState, FeatureStateValue
-from features.services import json_typed_value, update_feature_state
+from features.services import copy_feature_states, json_typed_value, update_feature_state
 
 IDENTIFIER_TAKEN = "An identity with this identifier already exists in this environment."
 TRAIT_KEY_TAKEN = "This identity already has a trait with this key."
@@ -95,31 +95,9 @@ def clone_identity_overrides(target: Identity, source: Identity, user: Any) -> l
     """Replace the target's overrides with copies of the source's, all or nothing."""
     with transaction.atomic():
         FeatureState.objects.filter(identity=target).delete()
-        originals = list(FeatureState.objects.filter(identity=source).select_related("feature_state_value"))
-        copies = FeatureState.objects.bulk_create(
-            [
-                FeatureState(
-                    feature_id=original.feature_id,
-                    environment_id=target.environment_id,
-                    identity=target,
-                    enabled=original.enabled,
-                )
-                for original in originals
-            ]
-        )
-        FeatureStateValue.objects.bulk_create(
-            [
-                FeatureStateValue(
-                    feature_state=copy,
-                    type=original.feature_state_value.type,
-                    string_value=original.feature_state_value.string_value,
-                    integer_value=original.feature_state_value.integer_value,
-                    boolean_value=original.feature_state_value.boolean_value,
-                )
-                if hasattr(original, "feature_state_value")
-                else FeatureStateValue(feature_state=copy, **json_typed_value(None))
-                for original, copy in zip(originals, copies, strict=True)
-            ]
+        copies = copy_feature_states(
+            list(FeatureState.objects.filter(identity=source).order_by("id")),
+            lambda original: {"environment_id": target.environment_id, "identity": target},
         )
         mark_environments_changed(environment_ids=[target.environment_id])
     return copies
