@@ -14,6 +14,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from core import replicas
+from environments.documents import clear_compiled_environments
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
 from environments.tests.factories import EnvironmentFactory
@@ -41,9 +42,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fresh_caches_and_replica_health():
-    """Throttle counters and replica health must not leak between tests."""
+    """Throttle counters, cached environments and replica health must not leak between tests."""
     for alias in settings.CACHES:
         caches[alias].clear()
+    clear_compiled_environments()
     replicas.forget_unhealthy_replicas()
     yield
     replicas.reset_request_state()

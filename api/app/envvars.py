@@ -8,6 +8,7 @@ returns a well-typed value or raises :class:`ConfigurationError`.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -100,6 +101,16 @@ def env_choice(name: str, choices: list[str], default: Any = _UNSET) -> str:
         return raw
 
     return _read(name, default, parse, "one of " + ", ".join(choices))
+
+
+def env_json_object(name: str, default: Any = _UNSET) -> dict[str, Any]:
+    def parse(raw: str) -> dict[str, Any]:
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise ValueError(raw)
+        return value
+
+    return _read(name, default, parse, "a JSON object")
 
 
 def _without_password(url: str) -> str:

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import router
 from rest_framework.utils.encoders import JSONEncoder
 
-from environments.models import Environment
+from environments import caching
+from environments.models import Environment, EnvironmentAPIKey
 
 # Holds compiled versions per process; a few hundred environments per process is
 # plenty, and an evicted one is recompiled from the database on its next request.
@@ -57,8 +59,24 @@ class CompiledEnvironment:
     allow_client_traits: bool
     persist_trait_data: bool
     use_identity_composite_key_for_hashing: bool
+    stop_serving_flags: bool = False
+    # SHA-256 of each active server-side key -> its expiry (None: never).
+    server_keys: dict[str, datetime | None] = field(default_factory=dict)
     # Rendered ``/flags/`` bodies, keyed by "served to a server-side key".
     flags_json: dict[bool, bytes] = field(default_factory=dict)
+
+    def opens(self, key: str, key_hash: str, now: datetime) -> bool:
+        """Whether ``key`` authenticates for this environment at this version."""
+        if key.startswith(EnvironmentAPIKey.PREFIX):
+            if key_hash not in self.server_keys:
+                return False
+            expires_at = self.server_keys[key_hash]
+            return expires_at is None or expires_at > now
+        return key == self.api_key
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Rendered bodies are rebuilt per process; the shared cache holds the document.
+        return {**self.__dict__, "flags_json": {}}
 
     @property
     def updated_at_header(self) -> str:
@@ -66,7 +84,7 @@ class CompiledEnvironment:
         return repr(self.version.timestamp())
 
 
-def _dumps(data: Any) -> bytes:
+def dumps_json(data: Any) -> bytes:
     # Compact, like DRF's renderer and Flagsmith's responses.
     return json.dumps(data, cls=JSONEncoder, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -116,7 +134,6 @@ def _feature_state_document(state: Any, feature: Any, mv_values: list[Any], prio
 def compile_environment(environment_id: int) -> CompiledEnvironment:
     """Read everything SDKs see of an environment from the primary and compile it."""
     from features.models import Feature, FeatureState, MultivariateFeatureStateValue
-    from segments.models import Segment
 
     primary = router.db_for_write(Environment)
     environment = Environment.objects.using(primary).select_related("project__organisation").get(pk=environment_id)
@@ -159,16 +176,13 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
             defaults.append(_feature_state_document(state, feature, mv_values[state.id], None))
 
     segments = [
-        {
-            "id": segment.id,
-            "name": segment.name,
-            "rules": [_rule_document(rule) for rule in segment.top_level_rules],
-            "feature_states": overrides_by_segment.get(segment.id, []),
-        }
-        for segment in Segment.objects.using(primary).filter(project=project).with_rule_trees().order_by("id")
+        {**segment, "feature_states": overrides_by_segment.get(segment["id"], [])}
+        for segment in _project_segments(primary, project.id, environment.updated_at)
         # A feature-specific segment matters only where it overrides something.
-        if segment.feature_id is None or segment.id in overrides_by_segment
+        if segment["feature_id"] is None or segment["id"] in overrides_by_segment
     ]
+    for segment in segments:
+        del segment["feature_id"]
 
     identity_override_documents = [
         {
@@ -235,7 +249,7 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
         api_key=environment.api_key,
         version=environment.updated_at,
         document=document,
-        document_json=_dumps(document),
+        document_json=dumps_json(document),
         context=document_to_context(document, include_identity_overrides=False),
         feature_items=feature_items,
         feature_ids={feature.name: feature.id for feature in features.values()},
@@ -259,8 +273,42 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
         allow_client_traits=environment.allow_client_traits,
         persist_trait_data=organisation.persist_trait_data,
         use_identity_composite_key_for_hashing=environment.use_identity_composite_key_for_hashing,
+        stop_serving_flags=organisation.stop_serving_flags,
+        server_keys=dict(
+            EnvironmentAPIKey.objects.using(primary)
+            .filter(environment=environment, active=True)
+            .values_list("key_hash", "expires_at")
+        ),
     )
     return compiled
+
+
+def _project_segments(database: str, project_id: int, version: datetime) -> list[dict[str, Any]]:
+    """The project's segments as document entries (without overrides).
+
+    Every segment change bumps every environment of its project, so a version seen
+    by one environment names one state of the project's segments: environments
+    compiled after the same project-wide change share the entry
+    (``CACHE_PROJECT_SEGMENTS_SECONDS``, off by default).
+    """
+    from segments.models import Segment
+
+    use_cache = settings.CACHE_PROJECT_SEGMENTS_SECONDS > 0
+    cache_key = f"project-segments:{project_id}:{caching.version_token(version)}"
+    if use_cache and (cached := caching.cache_call(caching.PROJECT_SEGMENTS, "get", cache_key)) is not None:
+        return cached  # LocMem hands out a fresh unpickled copy
+    segments = [
+        {
+            "id": segment.id,
+            "name": segment.name,
+            "rules": [_rule_document(rule) for rule in segment.top_level_rules],
+            "feature_id": segment.feature_id,
+        }
+        for segment in Segment.objects.using(database).filter(project_id=project_id).with_rule_trees().order_by("id")
+    ]
+    if use_cache:
+        caching.cache_call(caching.PROJECT_SEGMENTS, "set", cache_key, segments)
+    return segments
 
 
 # --- the evaluation context, built from the document as the official SDKs build it -------------
@@ -372,31 +420,84 @@ def document_to_context(document: dict[str, Any], *, include_identity_overrides:
     }
 
 
-# --- the per-process cache of compiled versions ---------------------------------------------------
+# --- compiled versions: a per-process LRU in front of the shared document cache -------------------
 
 _compiled: OrderedDict[tuple[int, datetime], CompiledEnvironment] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
-def get_compiled_environment(environment: Environment) -> CompiledEnvironment:
-    """The compiled document of ``environment`` at its ``updated_at`` version."""
-    key = (environment.id, environment.updated_at)
+def _document_cache_key(environment_id: int, version: datetime) -> str:
+    return f"document:{environment_id}:{caching.version_token(version)}"
+
+
+def _remember(key: tuple[int, datetime], compiled: CompiledEnvironment) -> None:
+    with _compiled_lock:
+        _compiled[key] = compiled
+        while len(_compiled) > LRU_SIZE:
+            _compiled.popitem(last=False)
+
+
+def _document_cache_timeout() -> int | None:
+    return (
+        None
+        if settings.CACHE_ENVIRONMENT_DOCUMENT_MODE == "PERSISTENT"
+        else settings.CACHE_ENVIRONMENT_DOCUMENT_SECONDS
+    )
+
+
+def compiled_environment(environment_id: int, version: datetime) -> CompiledEnvironment:
+    """The compiled document at ``version``: this process's copy, the shared cache's, or a new one.
+
+    A document compiled now may be newer than ``version`` (a write committed in
+    between); keeping it under ``version`` is still right, because the data are at
+    least that new and the next request sees the newer version and looks again.
+    """
+    key = (environment_id, version)
     with _compiled_lock:
         compiled = _compiled.get(key)
         if compiled is not None:
             _compiled.move_to_end(key)
             return compiled
-    compiled = compile_environment(environment.id)
-    with _compiled_lock:
-        _compiled[key] = compiled
-        # The version this request saw may be older than what was compiled (a write
-        # committed in between); keying on the request's version is still right,
-        # because the next request sees the new version and compiles again.
-        while len(_compiled) > LRU_SIZE:
-            _compiled.popitem(last=False)
+    shared = settings.CACHE_ENVIRONMENT_DOCUMENT_ENABLED
+    if shared:
+        compiled = caching.cache_call(caching.ENVIRONMENT_DOCUMENTS, "get", _document_cache_key(*key))
+    if compiled is None:
+        compiled = compile_environment(environment_id)
+        if shared:
+            caching.cache_call(
+                caching.ENVIRONMENT_DOCUMENTS, "set", _document_cache_key(*key), compiled, _document_cache_timeout()
+            )
+    _remember(key, compiled)
     return compiled
+
+
+def compiled_in_process(environment_id: int, version: datetime) -> CompiledEnvironment | None:
+    """This process's copy of a version, if it has one; asks no cache and compiles nothing."""
+    with _compiled_lock:
+        return _compiled.get((environment_id, version))
+
+
+def get_compiled_environment(environment: Environment) -> CompiledEnvironment:
+    """The compiled document of an environment object just read from the database."""
+    return compiled_environment(environment.id, environment.updated_at)
+
+
+def store_compiled_environment(environment_id: int) -> None:
+    """PERSISTENT mode: compile a new version as soon as it commits, for every process to share."""
+    try:
+        compiled = compile_environment(environment_id)
+    except Environment.DoesNotExist:
+        return
+    caching.cache_call(
+        caching.ENVIRONMENT_DOCUMENTS,
+        "set",
+        _document_cache_key(environment_id, compiled.version),
+        compiled,
+        _document_cache_timeout(),
+    )
 
 
 def clear_compiled_environments() -> None:
     with _compiled_lock:
         _compiled.clear()
+    caching.forget_everything_in_process()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
+from environments import caching
 from environments.models import Environment, EnvironmentAPIKey
 
 
@@ -42,7 +44,12 @@ def mark_environments_changed(
         environments = environments.filter(project_id=project_id)
     if organisation_id is not None:
         environments = environments.filter(project__organisation_id=organisation_id)
-    environments.update(updated_at=timezone.now())
+    changed = list(environments.values_list("id", flat=True))
+    if not changed:
+        return
+    Environment.objects.filter(id__in=changed).update(updated_at=timezone.now())
+    # Every process learns of the new versions once they are visible, not before.
+    transaction.on_commit(partial(caching.environments_changed, changed))
 
 
 # What a clone takes from its source; every other field of Environment is the

@@ -7,11 +7,14 @@ document version. A redundant bump costs one UPDATE of a few rows.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from environments.models import Environment
+from environments import caching
+from environments.models import Environment, EnvironmentAPIKey
 from environments.services import mark_environments_changed
 
 
@@ -103,3 +106,35 @@ def connect() -> None:
         post_save.connect(receive, sender=model, dispatch_uid=f"bump-{model._meta.label}-save")
         post_delete.connect(receive, sender=model, dispatch_uid=f"bump-{model._meta.label}-delete")
     post_save.connect(_bump_own_version, sender=Environment, dispatch_uid="bump-environment-own")
+    post_delete.connect(_environment_deleted, sender=Environment, dispatch_uid="environment-deleted")
+    # Creating, revoking, expiring or deleting a server-side key changes who the document opens to.
+    server_key_changed = _receiver(_environment_of)
+    _handlers.append(server_key_changed)
+    post_save.connect(server_key_changed, sender=EnvironmentAPIKey, dispatch_uid="bump-server-key-save")
+    post_delete.connect(server_key_changed, sender=EnvironmentAPIKey, dispatch_uid="bump-server-key-delete")
+
+    from environments.identities.models import Identity, Trait
+
+    post_save.connect(_identity_changed, sender=Identity, dispatch_uid="identity-saved")
+    post_delete.connect(_identity_changed, sender=Identity, dispatch_uid="identity-deleted")
+    post_save.connect(_trait_changed, sender=Trait, dispatch_uid="trait-saved")
+    post_delete.connect(_trait_changed, sender=Trait, dispatch_uid="trait-deleted")
+
+
+def _environment_deleted(sender: Any, instance: Environment, **kwargs: Any) -> None:
+    transaction.on_commit(partial(caching.environments_changed, [instance.pk]))
+
+
+def _identity_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        transaction.on_commit(partial(caching.identities_changed, instance.environment_id, [instance.identifier]))
+
+
+def _trait_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    from environments.identities.models import Identity
+
+    identity = Identity.objects.filter(pk=instance.identity_id).values_list("environment_id", "identifier").first()
+    if identity is not None:
+        transaction.on_commit(partial(caching.identities_changed, identity[0], [identity[1]]))

@@ -2,46 +2,60 @@
 
 A client key is an environment's ``api_key``; a server-side key (``ser.…``) is
 looked up by its SHA-256 and must be active and unexpired (Flagsmith's core API
-does not check either). Failures are 403 with Flagsmith's body: no
+does not check either). The lookups are cached (``environments.caching``). Failures are 403 with Flagsmith's body: no
 ``WWW-Authenticate`` header, so DRF answers 403 rather than 401, as SDKs expect.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from environments.models import Environment, EnvironmentAPIKey, hash_server_key
+from environments import caching
+from environments.documents import CompiledEnvironment, compiled_environment
+from environments.models import EnvironmentAPIKey
 
 INVALID_KEY = "Invalid or missing Environment Key"
 ORGANISATION_DISABLED = "Organisation is disabled from serving flags."
 
 
-@dataclass(frozen=True)
+@dataclass
 class EnvironmentKeyAuth:
-    """What an SDK request authenticated as: the environment, and whether by a server-side key."""
+    """What an SDK request authenticated as: an environment at a version, by a client or server key.
 
-    environment: Environment
-    is_server_key: bool
+    Authentication resolves the key and the version without compiling anything; the
+    compiled document, which says whether the key still opens the environment, is
+    fetched on first use, so a response cached under this key and version can be
+    served without it.
+    """
 
+    environment_id: int
+    version: datetime
+    key: str
+    key_hash: str
+    _compiled: CompiledEnvironment | None = None
 
-def environment_for_key(key: str) -> tuple[Environment, bool] | None:
-    """The environment a key opens, and whether it is a server-side key; one query."""
-    if key.startswith(EnvironmentAPIKey.PREFIX):
-        api_key = (
-            EnvironmentAPIKey.objects.valid()
-            .select_related("environment__project__organisation")
-            .filter(key_hash=hash_server_key(key))
-            .first()
-        )
-        return (api_key.environment, True) if api_key else None
-    environment = Environment.objects.select_related("project__organisation").filter(api_key=key).first()
-    return (environment, False) if environment else None
+    @property
+    def is_server_key(self) -> bool:
+        return self.key.startswith(EnvironmentAPIKey.PREFIX)
+
+    @property
+    def compiled(self) -> CompiledEnvironment:
+        if self._compiled is None:
+            compiled = compiled_environment(self.environment_id, self.version)
+            if not compiled.opens(self.key, self.key_hash, timezone.now()):
+                raise exceptions.AuthenticationFailed(INVALID_KEY)
+            if compiled.stop_serving_flags:
+                raise exceptions.AuthenticationFailed(ORGANISATION_DISABLED)
+            self._compiled = compiled
+        return self._compiled
 
 
 class EnvironmentKeyAuthentication(authentication.BaseAuthentication):
@@ -51,13 +65,17 @@ class EnvironmentKeyAuthentication(authentication.BaseAuthentication):
         key = request.headers.get("X-Environment-Key", "")
         if not key or len(key) > 200 or (self.server_key_only and not key.startswith(EnvironmentAPIKey.PREFIX)):
             raise exceptions.AuthenticationFailed(INVALID_KEY)
-        found = environment_for_key(key)
+        found = caching.environment_id_for_key(key)
         if found is None:
             raise exceptions.AuthenticationFailed(INVALID_KEY)
-        environment, is_server_key = found
-        if environment.project.organisation.stop_serving_flags:
-            raise exceptions.AuthenticationFailed(ORGANISATION_DISABLED)
-        return AnonymousUser(), EnvironmentKeyAuth(environment=environment, is_server_key=is_server_key)
+        environment_id, key_hash = found
+        # A view may accept a version checked a few seconds ago (FlagsView: CACHE_FLAGS_SECONDS).
+        view = request.parser_context.get("view")
+        version = caching.current_version(environment_id, max_age=getattr(view, "version_max_age", 0.0))
+        if version is None:  # the environment was deleted
+            caching.forget_key(key_hash)
+            raise exceptions.AuthenticationFailed(INVALID_KEY)
+        return AnonymousUser(), EnvironmentKeyAuth(environment_id, version, key, key_hash)
 
     def authenticate_header(self, request: Request) -> None:
         return None

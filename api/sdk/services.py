@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from flag_engine.engine import get_evaluation_result
 
-from environments.documents import CompiledEnvironment, identity_overrides_segment
+from environments import caching
+from environments.documents import CompiledEnvironment, dumps_json, identity_overrides_segment
 from environments.identities.models import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, Identity, Trait
 
 # ---- flags ----------------------------------------------------------------------------------------
@@ -52,9 +54,7 @@ def environment_flags_json(compiled: CompiledEnvironment, is_server_key: bool) -
     """The rendered ``/flags/`` body, rendered once per compiled version and key kind."""
     body = compiled.flags_json.get(is_server_key)
     if body is None:
-        from environments.documents import _dumps
-
-        body = compiled.flags_json[is_server_key] = _dumps(environment_flag_items(compiled, is_server_key))
+        body = compiled.flags_json[is_server_key] = dumps_json(environment_flag_items(compiled, is_server_key))
     return body
 
 
@@ -144,6 +144,7 @@ def effective_flags(compiled: CompiledEnvironment, identity: IdentityToEvaluate)
 class StoredIdentity:
     id: int
     identifier: str
+    environment_id: int
     # trait_key -> (trait id, value), in id order.
     traits: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
@@ -169,7 +170,7 @@ def find_identity(environment_id: int, identifier: str) -> StoredIdentity | None
     stored: StoredIdentity | None = None
     for identity_id, trait_id, key, value_type, string, integer, float_, boolean in rows:
         if stored is None:
-            stored = StoredIdentity(id=identity_id, identifier=identifier)
+            stored = StoredIdentity(id=identity_id, identifier=identifier, environment_id=environment_id)
         if trait_id is not None:
             trait = Trait(
                 value_type=value_type,
@@ -192,7 +193,12 @@ def get_or_create_identity(environment_id: int, identifier: str) -> StoredIdenti
     except IntegrityError:
         # Created by a concurrent request since we looked.
         return find_identity(environment_id, identifier)  # type: ignore[return-value]
-    return StoredIdentity(id=identity.id, identifier=identifier)
+    return StoredIdentity(id=identity.id, identifier=identifier, environment_id=environment_id)
+
+
+def _identity_changed(identity: StoredIdentity) -> None:
+    """Bulk writes send no signals: say after commit that cached responses for the identity are stale."""
+    transaction.on_commit(partial(caching.identities_changed, identity.environment_id, [identity.identifier]))
 
 
 def store_traits(identity: StoredIdentity, traits: dict[str, Any]) -> None:
@@ -209,6 +215,7 @@ def store_traits(identity: StoredIdentity, traits: dict[str, Any]) -> None:
     ]
     if not (to_delete or to_create or to_update):
         return
+    _identity_changed(identity)
     with transaction.atomic():
         if to_delete:
             Trait.objects.filter(identity_id=identity.id, trait_key__in=to_delete).delete()
@@ -281,4 +288,5 @@ def increment_trait(identity: StoredIdentity, key: str, increment_by: int) -> in
     if not MIN_64_BIT_INTEGER <= value + increment_by <= MAX_64_BIT_INTEGER:
         raise OverflowError("The result would not fit in 64 bits.")
     Trait.objects.filter(id=trait_id).update(integer_value=F("integer_value") + increment_by)
+    _identity_changed(identity)
     return Trait.objects.values_list("integer_value", flat=True).get(id=trait_id)

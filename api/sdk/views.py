@@ -5,12 +5,15 @@ Shapes, status codes and headers are Flagsmith's (``shared/reference/flagsmith-a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from analytics import services as analytics_services
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,9 +22,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from environments.documents import CompiledEnvironment, get_compiled_environment
+from environments import caching
+from environments.documents import CompiledEnvironment, compiled_in_process, dumps_json
 from sdk import services
-from sdk.authentication import EnvironmentKeyAuth, EnvironmentKeyAuthentication, ServerKeyAuthentication
+from sdk.authentication import (
+    EnvironmentKeyAuth,
+    EnvironmentKeyAuthentication,
+    ServerKeyAuthentication,
+)
 from sdk.serializers import (
     EvaluationReportsSerializer,
     IdentifyRequestSerializer,
@@ -41,21 +49,21 @@ class SDKView(APIView):
     permission_classes: list[Any] = []
     throttle_classes: list[Any] = []
     # Set on responses that depend on the document, for X-Flagsmith-Document-Updated-At.
-    compiled: CompiledEnvironment | None = None
+    document_updated_at: str | None = None
 
     @property
     def key_auth(self) -> EnvironmentKeyAuth:
         return self.request.auth
 
     def get_compiled(self) -> CompiledEnvironment:
-        if self.compiled is None:
-            self.compiled = get_compiled_environment(self.key_auth.environment)
-        return self.compiled
+        compiled = self.key_auth.compiled
+        self.document_updated_at = compiled.updated_at_header
+        return compiled
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.compiled is not None and response.status_code < 400:
-            response["X-Flagsmith-Document-Updated-At"] = self.compiled.updated_at_header
+        if self.document_updated_at is not None and response.status_code < 400:
+            response["X-Flagsmith-Document-Updated-At"] = self.document_updated_at
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
@@ -63,8 +71,7 @@ class SDKView(APIView):
 
 def _etag(compiled: CompiledEnvironment, kind: str) -> str:
     """Strong validator from the document version (microseconds), so two changes in one second differ."""
-    version = compiled.version
-    return f'"{compiled.environment_id}.{int(version.timestamp())}{version.microsecond:06d}.{kind}"'
+    return f'"{compiled.environment_id}.{caching.version_token(compiled.version)}.{kind}"'
 
 
 def _not_modified(request: Request, etag: str, last_modified: int | None = None) -> bool:
@@ -96,6 +103,53 @@ def _revalidated(request: Request, body: bytes, etag: str, cache_control: str, l
     return response
 
 
+# --- GET_FLAGS_ENDPOINT_CACHE_* and GET_IDENTITIES_ENDPOINT_CACHE_* ---------------------------------
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A response body stored under the key that was authenticated for it and the document version.
+
+    The key's hash is part of the cache key, so an entry never serves another key,
+    environment or key kind; revoking the key or stopping the organisation bumps the
+    version, and the key's own expiry is stored with the entry.
+    """
+
+    body: bytes
+    etag: str | None
+    document_updated_at: str
+    key_expires_at: datetime | None
+
+    def usable(self) -> bool:
+        return self.key_expires_at is None or self.key_expires_at > timezone.now()
+
+
+def _response_cache_key(prefix: str, key_auth: EnvironmentKeyAuth, *parts: str) -> str:
+    return ":".join((prefix, key_auth.key_hash, caching.version_token(key_auth.version), *parts))
+
+
+def _cached_response(alias: str, cache_key: str) -> CachedResponse | None:
+    entry = caching.cache_call(alias, "get", cache_key)
+    return entry if isinstance(entry, CachedResponse) and entry.usable() else None
+
+
+def _store_response(
+    alias: str,
+    cache_key: str,
+    compiled: CompiledEnvironment,
+    key_auth: EnvironmentKeyAuth,
+    body: bytes,
+    etag: str | None = None,
+) -> None:
+    entry = CachedResponse(
+        body=body,
+        etag=etag,
+        document_updated_at=compiled.updated_at_header,
+        key_expires_at=compiled.server_keys.get(key_auth.key_hash) if key_auth.is_server_key else None,
+    )
+    caching.cache_call(alias, "set", cache_key, entry)
+
+
 def _json(body: bytes, status_code: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status_code, content_type="application/json")
 
@@ -105,10 +159,10 @@ def _feature_param(request: Request) -> str | None:
     return name.lower() if name else None
 
 
-def _pick_feature(items: list[dict[str, Any]], name: str) -> Response:
+def _pick_feature(items: list[dict[str, Any]], name: str) -> Any:
     for item in items:
         if item["feature"]["name"].lower() == name:
-            return Response(item)
+            return item
     raise exceptions.NotFound(FEATURE_NOT_FOUND)
 
 
@@ -120,15 +174,35 @@ def _pick_feature(items: list[dict[str, Any]], name: str) -> Response:
 class FlagsView(SDKView):
     """``GET /flags/``: environment defaults, without segments or identity."""
 
+    @property
+    def version_max_age(self) -> float:
+        """Flagsmith's TTL-only flags cache, opt-in: serve a version checked this long ago."""
+        return float(settings.CACHE_FLAGS_SECONDS)
+
     def get(self, request: Request, version: str) -> Any:
-        compiled = self.get_compiled()
-        is_server_key = self.key_auth.is_server_key
+        key_auth = self.key_auth
         if (name := _feature_param(request)) is not None:
-            return _pick_feature(services.environment_flag_items(compiled, is_server_key), name)
-        kind = "server" if is_server_key else "client"
-        response = _revalidated(
-            request, services.environment_flags_json(compiled, is_server_key), _etag(compiled, kind), "no-cache"
+            return Response(
+                _pick_feature(services.environment_flag_items(self.get_compiled(), key_auth.is_server_key), name)
+            )
+        kind = "server" if key_auth.is_server_key else "client"
+        # This process's compiled copy is the cheapest; a shared response cache helps a
+        # process that has not compiled this version yet.
+        compiled = compiled_in_process(key_auth.environment_id, key_auth.version)
+        use_cache = compiled is None and caching.is_enabled(
+            caching.GET_FLAGS_ENDPOINT, settings.GET_FLAGS_ENDPOINT_CACHE_SECONDS
         )
+        cache_key = _response_cache_key("flags", key_auth) if use_cache else ""
+        if use_cache and (entry := _cached_response(caching.GET_FLAGS_ENDPOINT, cache_key)) is not None:
+            self.document_updated_at = entry.document_updated_at
+            body, etag = entry.body, entry.etag
+        else:
+            compiled = self.get_compiled()
+            body = services.environment_flags_json(compiled, key_auth.is_server_key)
+            etag = _etag(compiled, kind)
+            if use_cache:
+                _store_response(caching.GET_FLAGS_ENDPOINT, cache_key, compiled, key_auth, body, etag)
+        response = _revalidated(request, body, etag, "no-cache")
         patch_vary_headers(response, ["X-Environment-Key"])
         return response
 
@@ -152,6 +226,20 @@ class IdentitiesView(SDKView):
             return Response({"detail": "Missing identifier"})
         if len(identifier) > 2000:
             raise exceptions.ValidationError({"identifier": ["Ensure this field has no more than 2000 characters."]})
+        key_auth = self.key_auth
+        use_cache = caching.is_enabled(caching.GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS)
+        if use_cache:
+            # The identity's generation is read before its traits, and bumped after every
+            # commit that changes them: a cached body is never older than the traits.
+            generation = caching.identity_generation(key_auth.environment_id, identifier)
+            use_cache = generation is not None
+        if use_cache:
+            cache_key = _response_cache_key(
+                "identities", key_auth, str(generation), caching.digest(request.META.get("QUERY_STRING", ""))
+            )
+            if (entry := _cached_response(caching.GET_IDENTITIES_ENDPOINT, cache_key)) is not None:
+                self.document_updated_at = entry.document_updated_at
+                return _vary_on_key(_json(entry.body))
         compiled = self.get_compiled()
         environment_id = compiled.environment_id
         if request.query_params.get("transient"):
@@ -160,7 +248,10 @@ class IdentitiesView(SDKView):
             stored = services.get_or_create_identity(environment_id, identifier)
         traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
         identity = services.IdentityToEvaluate(identifier, traits, stored.id if stored else None)
-        return self._respond(request, identity, stored.traits if stored else {}, {})
+        response = self._respond(request, identity, stored.traits if stored else {}, {})
+        if use_cache and response.status_code == 200:
+            _store_response(caching.GET_IDENTITIES_ENDPOINT, cache_key, compiled, key_auth, response.content)
+        return _vary_on_key(response)
 
     @extend_schema(tags=["sdk"], request=IdentifyRequestSerializer, responses={200: dict})
     def post(self, request: Request, version: str) -> Any:
@@ -210,12 +301,14 @@ class IdentitiesView(SDKView):
         compiled = self.get_compiled()
         flags = services.evaluate_identity(compiled, identity, self.key_auth.is_server_key)
         if (name := _feature_param(request)) is not None:
-            return _pick_feature(flags, name)
+            return _json(dumps_json(_pick_feature(flags, name)))
         traits = [] if compiled.hide_sensitive_data else services.trait_items(stored_traits, unsaved)
-        response = Response({"identifier": identity.identifier, "traits": traits, "flags": flags})
-        if request.method == "GET":
-            patch_vary_headers(response, ["X-Environment-Key"])
-        return response
+        return _json(dumps_json({"identifier": identity.identifier, "traits": traits, "flags": flags}))
+
+
+def _vary_on_key(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["X-Environment-Key"])
+    return response
 
 
 class TraitWritingView(SDKView):
@@ -230,7 +323,7 @@ class TraitWritingView(SDKView):
         return compiled
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        self.compiled = None  # trait responses carry no document header
+        self.document_updated_at = None  # trait responses carry no document header
         return super().finalize_response(request, response, *args, **kwargs)
 
 
@@ -323,8 +416,7 @@ class AnalyticsFlagsView(SDKView):
 
     @extend_schema(tags=["sdk"], request=dict, responses={200: None, 204: None})
     def post(self, request: Request, version: str) -> Any:
-        compiled = self.get_compiled()
-        self.compiled = None
+        compiled = self.key_auth.compiled  # counts carry no document header
         now = datetime.now(tz=UTC)
         if version == "v1":
             if not isinstance(request.data, dict):

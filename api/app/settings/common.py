@@ -21,6 +21,7 @@ from app.envvars import (
     env_choice,
     env_float,
     env_int,
+    env_json_object,
     env_list,
     env_str,
     is_set,
@@ -194,11 +195,107 @@ for _index, _url in enumerate(REPLICA_DATABASE_URLS, start=1):
 DATABASE_ROUTERS = ["core.db_routers.ReplicaRouter"]
 
 # --- Caches ----------------------------------------------------------------------
+# The SDK hot path's caches (environments/caching.py): the variables, names and defaults
+# are the Flagsmith deployment doc's; docs/configuration.md says what each one holds.
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+# Prepended to every key, so several deployments can share one memcached or Redis (Flagsmith #7297).
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "")
+# A cache server that stops answering must cost a request milliseconds, not a worker timeout.
+CACHE_SOCKET_TIMEOUT_SECONDS = env_float("CACHE_SOCKET_TIMEOUT_SECONDS", 0.5)
+
+
+def _cache(backend: str, location: str, timeout: float | None, options: dict | None = None) -> dict:
+    client_options: dict = {}
+    if backend.endswith(".PyMemcacheCache"):
+        client_options = {
+            "connect_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            "timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            "no_delay": True,
+            # A dead server is retried after a few seconds rather than on every request.
+            "retry_attempts": 1,
+            "dead_timeout": 5,
+        }
+    elif backend.endswith(".RedisCache"):
+        client_options = {
+            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            "socket_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+        }
+    return {
+        "BACKEND": backend,
+        "LOCATION": location,
+        "TIMEOUT": timeout,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {**client_options, **(options or {})},
+    }
+
+
+# Key -> environment (X-Environment-Key authentication) and each environment's version
+# generation. In memory by default, as the Flagsmith docs' prose says; a shared backend
+# (memcached, Redis) makes a change visible to every process at once.
+ENVIRONMENT_CACHE_SECONDS = env_int("ENVIRONMENT_CACHE_SECONDS", 86400)
+ENVIRONMENT_CACHE_BACKEND = env_str("ENVIRONMENT_CACHE_BACKEND", LOCMEM_CACHE)
+ENVIRONMENT_CACHE_LOCATION = env_str("ENVIRONMENT_CACHE_LOCATION", "environment-objects")
+# Without a shared environment cache, how stale a process's idea of an environment's
+# version may get before it asks the primary again (one indexed read per environment).
+ENVIRONMENT_VERSION_CHECK_SECONDS = env_float("ENVIRONMENT_VERSION_CHECK_SECONDS", 1.0)
+
+# Compiled environment documents, keyed by version (so never stale). EXPIRING with 0
+# seconds keeps them in each process only; PERSISTENT compiles each new version right
+# after the change commits and keeps it until it is replaced.
+CACHE_ENVIRONMENT_DOCUMENT_MODE = env_choice("CACHE_ENVIRONMENT_DOCUMENT_MODE", ["EXPIRING", "PERSISTENT"], "EXPIRING")
+CACHE_ENVIRONMENT_DOCUMENT_SECONDS = env_int("CACHE_ENVIRONMENT_DOCUMENT_SECONDS", 0)
+CACHE_ENVIRONMENT_DOCUMENT_BACKEND = env_str(
+    "CACHE_ENVIRONMENT_DOCUMENT_BACKEND", "django.core.cache.backends.db.DatabaseCache"
+)
+CACHE_ENVIRONMENT_DOCUMENT_LOCATION = env_str("CACHE_ENVIRONMENT_DOCUMENT_LOCATION", "environment_documents")
+CACHE_ENVIRONMENT_DOCUMENT_OPTIONS = env_json_object("CACHE_ENVIRONMENT_DOCUMENT_OPTIONS", {})
+CACHE_ENVIRONMENT_DOCUMENT_ENABLED = (
+    CACHE_ENVIRONMENT_DOCUMENT_MODE == "PERSISTENT" or CACHE_ENVIRONMENT_DOCUMENT_SECONDS > 0
+) and CACHE_ENVIRONMENT_DOCUMENT_BACKEND != DUMMY_CACHE
+
+# Flagsmith's per-process, TTL-only caches: 0 (the default) keeps them off, and
+# Banderole is always current. A positive value lets a process serve /flags/ for that
+# long without checking the version, and reuse a project's segments across the
+# compilation of its environments.
+CACHE_FLAGS_SECONDS = env_int("CACHE_FLAGS_SECONDS", 0)
+CACHE_PROJECT_SEGMENTS_SECONDS = env_int("CACHE_PROJECT_SEGMENTS_SECONDS", 0)
+
+# Response caches for GET /flags/ and GET /identities/ (off by default, as in Flagsmith).
+# Entries are keyed by key, document version and, for identities, the identity's own
+# generation, which every trait write bumps after commit: never stale with a shared
+# backend.
+GET_FLAGS_ENDPOINT_CACHE_SECONDS = env_int("GET_FLAGS_ENDPOINT_CACHE_SECONDS", 0)
+GET_FLAGS_ENDPOINT_CACHE_BACKEND = env_str("GET_FLAGS_ENDPOINT_CACHE_BACKEND", DUMMY_CACHE)
+GET_FLAGS_ENDPOINT_CACHE_LOCATION = env_str("GET_FLAGS_ENDPOINT_CACHE_LOCATION", "get_flags_endpoint_cache")
+GET_IDENTITIES_ENDPOINT_CACHE_SECONDS = env_int("GET_IDENTITIES_ENDPOINT_CACHE_SECONDS", 0)
+GET_IDENTITIES_ENDPOINT_CACHE_BACKEND = env_str("GET_IDENTITIES_ENDPOINT_CACHE_BACKEND", DUMMY_CACHE)
+GET_IDENTITIES_ENDPOINT_CACHE_LOCATION = env_str(
+    "GET_IDENTITIES_ENDPOINT_CACHE_LOCATION", "get_identities_endpoint_cache"
+)
+
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": LOCMEM_CACHE,
         "LOCATION": "banderole-default",
     },
+    "environment-objects": _cache(ENVIRONMENT_CACHE_BACKEND, ENVIRONMENT_CACHE_LOCATION, ENVIRONMENT_CACHE_SECONDS),
+    "environment-documents": _cache(
+        CACHE_ENVIRONMENT_DOCUMENT_BACKEND,
+        CACHE_ENVIRONMENT_DOCUMENT_LOCATION,
+        None if CACHE_ENVIRONMENT_DOCUMENT_MODE == "PERSISTENT" else CACHE_ENVIRONMENT_DOCUMENT_SECONDS,
+        CACHE_ENVIRONMENT_DOCUMENT_OPTIONS,
+    ),
+    "environment-flags": _cache(LOCMEM_CACHE, "environment-flags", CACHE_FLAGS_SECONDS),
+    "project-segments": _cache(LOCMEM_CACHE, "project-segments", CACHE_PROJECT_SEGMENTS_SECONDS),
+    "get-flags-endpoint": _cache(
+        GET_FLAGS_ENDPOINT_CACHE_BACKEND, GET_FLAGS_ENDPOINT_CACHE_LOCATION, GET_FLAGS_ENDPOINT_CACHE_SECONDS
+    ),
+    "get-identities-endpoint": _cache(
+        GET_IDENTITIES_ENDPOINT_CACHE_BACKEND,
+        GET_IDENTITIES_ENDPOINT_CACHE_LOCATION,
+        GET_IDENTITIES_ENDPOINT_CACHE_SECONDS,
+    ),
 }
 
 # --- Authentication ------------------------------------------------------------

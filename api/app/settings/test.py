@@ -13,3 +13,12 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests write inside a transaction that never commits, so after-commit version
+# publication never runs: every request re-reads the version instead. Tests of the
+# production behaviour override this.
+ENVIRONMENT_VERSION_CHECK_SECONDS = 0.0
+# Cleared before every test, which must not need the database.
+CACHES = {
+    **CACHES,
+    "environment-documents": {**CACHES["environment-documents"], "BACKEND": LOCMEM_CACHE},
+}

@@ -1,0 +1,265 @@
+"""What the SDK hot path keeps instead of asking the database, and how it stays current.
+
+Three facts, each kept where it is cheapest to keep it correct:
+
+- **key -> environment id** (``environment-objects``, ``ENVIRONMENT_CACHE_*``). A key
+  never moves to another environment, so the answer is also memoised per process.
+  Whether the key still *opens* the environment (revoked, expired, environment
+  deleted) is checked against the compiled document of the current version, and
+  every such change bumps the version.
+- **environment -> current version**, the one fact that must be fresh. With a shared
+  ``ENVIRONMENT_CACHE_BACKEND`` (memcached, Redis, anything not per-process), every
+  change increments the environment's generation counter there after commit, and each
+  request reads it (one cache round trip): a change is seen by the next request of every
+  process. With a per-process backend, a process re-reads the version from the primary
+  at most every ``ENVIRONMENT_VERSION_CHECK_SECONDS`` (1 s), and at once for changes it
+  committed itself.
+- **version -> compiled document** (``environments.documents``), keyed by version, so
+  never stale.
+
+A generation is read *before* the version it stands for, and bumped *after* the commit,
+so a reader racing a writer can only ever pair an old generation with a new version,
+which costs one extra read, never a stale answer. Any cache error degrades to the
+database: a request never fails because a cache did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import router
+
+from environments.models import Environment, EnvironmentAPIKey, hash_server_key
+
+logger = logging.getLogger(__name__)
+
+ENVIRONMENT_OBJECTS = "environment-objects"
+ENVIRONMENT_DOCUMENTS = "environment-documents"
+ENVIRONMENT_FLAGS = "environment-flags"
+PROJECT_SEGMENTS = "project-segments"
+GET_FLAGS_ENDPOINT = "get-flags-endpoint"
+GET_IDENTITIES_ENDPOINT = "get-identities-endpoint"
+
+_PER_PROCESS_BACKENDS = frozenset(
+    {"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"}
+)
+_DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
+# How often one failing cache is reported in the log.
+_REPORT_EVERY_SECONDS = 60.0
+_KEY_MEMO_SIZE = 10_000
+
+
+# --- cache calls that never raise ---------------------------------------------------------------
+
+_last_report: dict[str, float] = {}
+
+
+def _report(alias: str, operation: str, error: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_report.get(alias, -_REPORT_EVERY_SECONDS) >= _REPORT_EVERY_SECONDS:
+        _last_report[alias] = now
+        logger.warning("cache %r failed on %s (%r); reading from the database instead", alias, operation, error)
+
+
+def cache_call(alias: str, operation: str, *args: Any, default: Any = None) -> Any:
+    """``caches[alias].<operation>(*args)``, or ``default`` if the backend fails.
+
+    ``caches[alias]`` is per thread in Django, so each gunicorn thread has its own
+    memcached or Redis client: nothing here is shared between threads.
+    """
+    try:
+        return getattr(caches[alias], operation)(*args)
+    except Exception as error:  # memcached down, Redis refused, value too large, ...
+        _report(alias, operation, error)
+        return default
+
+
+def is_shared(alias: str) -> bool:
+    """True when every process sees the same entries (not LocMem, not Dummy)."""
+    return settings.CACHES[alias]["BACKEND"] not in _PER_PROCESS_BACKENDS
+
+
+def is_enabled(alias: str, seconds: int | None = None) -> bool:
+    backend = settings.CACHES[alias]["BACKEND"]
+    return backend != _DUMMY_BACKEND and (seconds is None or seconds > 0)
+
+
+def digest(text: str) -> str:
+    """A short, memcached-safe stand-in for user-supplied text in a key."""
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def version_token(version: datetime) -> str:
+    """The version to the microsecond, so two changes within one second differ."""
+    return f"{int(version.timestamp())}{version.microsecond:06d}"
+
+
+# --- generations: counters bumped after each commit -------------------------------------------
+
+
+def _generation(alias: str, key: str, timeout: int | None) -> Any:
+    """The counter's value, creating it (with a value no earlier counter had) if missing."""
+    token = cache_call(alias, "get", key)
+    if token is None:
+        cache_call(alias, "add", key, time.time_ns(), timeout)
+        token = cache_call(alias, "get", key)
+    return token
+
+
+def _bump_generation(alias: str, key: str, timeout: int | None) -> None:
+    try:
+        caches[alias].incr(key)
+        return
+    except ValueError:  # missing: start a new counter, unless another writer just did
+        pass
+    except Exception as error:
+        _report(alias, "incr", error)
+        return
+    if not cache_call(alias, "add", key, time.time_ns(), timeout, default=True):
+        cache_call(alias, "incr", key)
+
+
+# --- key -> environment id --------------------------------------------------------------------
+
+_key_memo: dict[str, int] = {}
+
+
+def environment_id_for_key(key: str) -> tuple[int, str] | None:
+    """The environment a key belongs to (whatever the key's state), and the key's hash."""
+    key_hash = hash_server_key(key)
+    environment_id = _key_memo.get(key_hash)
+    if environment_id is not None:
+        return environment_id, key_hash
+    cache_key = f"env-key:{key_hash}"
+    environment_id = cache_call(ENVIRONMENT_OBJECTS, "get", cache_key)
+    if environment_id is None:
+        primary = router.db_for_write(Environment)
+        if key.startswith(EnvironmentAPIKey.PREFIX):
+            found = EnvironmentAPIKey.objects.using(primary).filter(key_hash=key_hash).values_list("environment_id")
+        else:
+            found = Environment.objects.using(primary).filter(api_key=key).values_list("id")
+        row = found.first()
+        if row is None:
+            return None
+        environment_id = row[0]
+        cache_call(ENVIRONMENT_OBJECTS, "set", cache_key, environment_id, settings.ENVIRONMENT_CACHE_SECONDS)
+    if len(_key_memo) >= _KEY_MEMO_SIZE:
+        _key_memo.clear()
+    _key_memo[key_hash] = environment_id
+    return environment_id, key_hash
+
+
+def forget_key(key_hash: str) -> None:
+    """Drop a key whose environment is gone."""
+    _key_memo.pop(key_hash, None)
+    cache_call(ENVIRONMENT_OBJECTS, "delete", f"env-key:{key_hash}")
+
+
+# --- environment -> current version -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _KnownVersion:
+    generation: Any  # the shared generation it was read under; None without one
+    version: datetime
+    read_at: float  # time.monotonic()
+
+
+_versions: dict[int, _KnownVersion] = {}
+_versions_lock = threading.Lock()
+
+
+def _generation_key(environment_id: int) -> str:
+    return f"env-gen:{environment_id}"
+
+
+def _read_version(environment_id: int, generation: Any) -> datetime | None:
+    primary = router.db_for_write(Environment)
+    version = Environment.objects.using(primary).filter(pk=environment_id).values_list("updated_at", flat=True).first()
+    with _versions_lock:
+        if version is None:
+            _versions.pop(environment_id, None)
+        else:
+            _versions[environment_id] = _KnownVersion(generation, version, time.monotonic())
+    return version
+
+
+def current_version(environment_id: int, max_age: float = 0.0) -> datetime | None:
+    """The environment's document version, or None if it no longer exists.
+
+    ``max_age`` lets a caller accept a version checked that many seconds ago without
+    asking anyone (``CACHE_FLAGS_SECONDS``, Flagsmith's TTL-only flags cache).
+    """
+    known = _versions.get(environment_id)
+    if known is not None and max_age > 0 and time.monotonic() - known.read_at < max_age:
+        return known.version
+    if is_shared(ENVIRONMENT_OBJECTS):
+        generation = _generation(
+            ENVIRONMENT_OBJECTS, _generation_key(environment_id), settings.ENVIRONMENT_CACHE_SECONDS
+        )
+        if generation is not None and known is not None and known.generation == generation:
+            return known.version
+        # A new generation, or no answer from the cache: ask the primary.
+        return _read_version(environment_id, generation)
+    if known is not None and time.monotonic() - known.read_at < settings.ENVIRONMENT_VERSION_CHECK_SECONDS:
+        return known.version
+    return _read_version(environment_id, None)
+
+
+def environments_changed(environment_ids: Iterable[int]) -> None:
+    """Publish new versions; runs after the commit that made them (``transaction.on_commit``)."""
+    environment_ids = list(environment_ids)
+    with _versions_lock:
+        for environment_id in environment_ids:
+            _versions.pop(environment_id, None)
+    if is_shared(ENVIRONMENT_OBJECTS):
+        for environment_id in environment_ids:
+            _bump_generation(ENVIRONMENT_OBJECTS, _generation_key(environment_id), settings.ENVIRONMENT_CACHE_SECONDS)
+    if settings.CACHE_ENVIRONMENT_DOCUMENT_ENABLED and settings.CACHE_ENVIRONMENT_DOCUMENT_MODE == "PERSISTENT":
+        from environments.documents import store_compiled_environment
+
+        for environment_id in environment_ids:
+            store_compiled_environment(environment_id)
+
+
+# --- identities: a generation per identity for the GET /identities/ response cache ------------
+
+
+def _identity_generation_key(environment_id: int, identifier: str) -> str:
+    return f"identity-gen:{environment_id}:{digest(identifier)}"
+
+
+def identity_generation(environment_id: int, identifier: str) -> Any:
+    return _generation(
+        GET_IDENTITIES_ENDPOINT,
+        _identity_generation_key(environment_id, identifier),
+        settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS,
+    )
+
+
+def identities_changed(environment_id: int, identifiers: Iterable[str]) -> None:
+    """After commit: cached GET /identities/ responses of these identities are no longer current."""
+    if not is_enabled(GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS):
+        return
+    for identifier in identifiers:
+        _bump_generation(
+            GET_IDENTITIES_ENDPOINT,
+            _identity_generation_key(environment_id, identifier),
+            settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS,
+        )
+
+
+def forget_everything_in_process() -> None:
+    """Tests: start from cold per-process state."""
+    _key_memo.clear()
+    with _versions_lock:
+        _versions.clear()
