@@ -19,6 +19,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -148,3 +150,40 @@ def manage(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.
     if result.returncode != 0:
         pytest.fail(f"manage.py {' '.join(args)} exited with {result.returncode}:\n{result.stdout}{result.stderr}")
     return result
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _maintenance_connection(url: str) -> Any:
+    """A connection that may create databases: the run's own database, else ``postgres``."""
+    import psycopg
+
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError:
+        return psycopg.connect(_with_database(url, "postgres"), autocommit=True, connect_timeout=5)
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty database on the server the run's ``DATABASE_URL`` names; dropped afterwards.
+
+    The server gets its own database, never pytest-django's test database.
+    """
+    from psycopg import sql
+
+    run_url = os.environ.get("DATABASE_URL", "")
+    if not run_url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs DATABASE_URL pointing at a PostgreSQL server")
+    name = f"{prefix}_{os.getpid()}"
+    with _maintenance_connection(run_url) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(run_url, name)
+    finally:
+        with _maintenance_connection(run_url) as connection:
+            # WITH (FORCE): a connection the stopped server left behind must not keep it alive.
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

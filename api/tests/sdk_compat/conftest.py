@@ -14,14 +14,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 from flagsmith import Flagsmith
-from psycopg import sql
 
-from tests.e2e.server import RunningServer, gunicorn, manage, subprocess_env
+from tests.e2e.server import RunningServer, fresh_postgres_database, gunicorn, manage, subprocess_env
 from tests.sdk_compat.configuration import Configuration, build_configuration
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -29,35 +26,11 @@ SUPERUSER_EMAIL = "sdk-compat@example.com"
 SUPERUSER_PASSWORD = "sdk-compat-password-1234"
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _maintenance_connection(url: str) -> psycopg.Connection:
-    """A connection that may create databases: the run's own database, else ``postgres``."""
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError:
-        return psycopg.connect(_with_database(url, "postgres"), autocommit=True, connect_timeout=5)
-
-
 @pytest.fixture(scope="session")
 def server_database_url() -> Iterator[str]:
     """A new, empty PostgreSQL database for the server, dropped after the session."""
-    run_url = os.environ.get("DATABASE_URL", "")
-    if not run_url.startswith(("postgres://", "postgresql://")):
-        pytest.skip("needs DATABASE_URL pointing at a PostgreSQL server")
-    name = f"banderole_sdk_{os.getpid()}"
-    with _maintenance_connection(run_url) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_database(run_url, name)
-    finally:
-        with _maintenance_connection(run_url) as connection:
-            # WITH (FORCE): a connection the stopped server left behind must not keep it alive.
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with fresh_postgres_database("banderole_sdk") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
