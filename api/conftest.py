@@ -7,6 +7,7 @@ role, an ``outsider`` who belongs to another organisation, and anonymous.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -22,6 +23,7 @@ from organisations.models import Organisation, OrganisationRole
 from organisations.tests.factories import MembershipFactory, OrganisationFactory
 from projects.models import Project
 from projects.tests.factories import ProjectFactory
+from tests import cache_servers
 from users.models import User
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -49,6 +51,17 @@ def _fresh_caches_and_replica_health():
     replicas.forget_unhealthy_replicas()
     yield
     replicas.reset_request_state()
+
+
+@pytest.fixture(scope="session")
+def memcached_location() -> Iterator[str]:
+    """``host:port`` of a memcached started for this test session."""
+    yield from cache_servers.run_memcached()
+
+
+@pytest.fixture(scope="session")
+def redis_location() -> str:
+    return cache_servers.redis_url()
 
 
 @pytest.fixture
