@@ -43,7 +43,7 @@ LUA_DIR = BENCH_DIR / "lua"
 DOCS = ROOT / "docs" / "configuration.md"
 # The venv whose gunicorn the Procfile and image use; run.py itself may run under any Python.
 VENV_BIN = ROOT / ".venv" / "bin"
-MEMCACHED_BACKEND = "django.core.cache.backends.memcached.PyMemcacheCache"
+COMPOSE_FILE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
 SECRET_KEY = "benchmark-only-secret-key-" + "x" * 40
 
 # The peer to beat (issue 4): the real Flagsmith API on this data set and machine.
@@ -215,14 +215,19 @@ def documented_cache_variables() -> list[str]:
 
 
 def cache_settings(memcached_location: str) -> dict[str, str]:
-    """``<X>_BACKEND``/``<X>_LOCATION`` at the benchmark's memcached for every documented cache backend."""
-    documented = documented_cache_variables()
-    settings: dict[str, str] = {}
-    for name in documented:
-        if name.endswith("_BACKEND"):
-            prefix = name.removesuffix("BACKEND")
-            settings[name] = MEMCACHED_BACKEND
-            settings[prefix + "LOCATION"] = memcached_location
+    """docker-compose.yml's cache variables (what a self-hoster runs), at the benchmark's memcached."""
+    import yaml
+
+    documented = set(documented_cache_variables())
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    environment = compose["services"]["banderole"]["environment"]
+    settings = {
+        name: str(value).replace("memcached:11211", memcached_location)
+        for name, value in environment.items()
+        if name in documented
+    }
+    if not settings:
+        raise BenchError(f"no cache variables in {COMPOSE_FILE}")
     return settings
 
 
@@ -630,7 +635,7 @@ def append_results(
     ]
     if profile:
         lines += [
-            "py-spy, one worker, during GET /api/v1/identities/ at the first concurrency:",
+            f"py-spy, one worker, during {args.profile} at the first concurrency:",
             "",
             "```",
             profile,
@@ -675,7 +680,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-results", action="store_true", help="print the table but append nothing")
     parser.add_argument("--strict", action="store_true", help="exit with 3 when any target is missed")
     parser.add_argument(
-        "--profile", action="store_true", help="py-spy one worker during GET /identities/ at the first concurrency"
+        "--profile",
+        nargs="?",
+        const="identities_get",
+        metavar="CASE",
+        help="py-spy one worker during CASE (default identities_get) at the first concurrency",
     )
     args = parser.parse_args(argv)
     try:
@@ -784,7 +793,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
         print(targets_text())
         print(f"memcached during the run: {cache_use}")
         if profile:
-            print("\npy-spy, one worker, during GET /api/v1/identities/ at the first concurrency:\n" + profile)
+            print(f"\npy-spy, one worker, during {args.profile} at the first concurrency:\n" + profile)
         if not args.no_results:
             machine = machine_description(f"{args.postgres.rstrip('/')}/postgres")
             data_set = (
@@ -809,7 +818,7 @@ def _load(
                 run_wrk(target, case, connections, args.threads, args.warmup)
             label = f"{case.name} at {connections} connections"
             log(f"{label}: {args.duration:g} s")
-            profile_now = args.profile and case.name == "identities_get" and connections == args.connection_list[0]
+            profile_now = args.profile == case.name and connections == args.connection_list[0]
             with contextlib.ExitStack() as stack:
                 profile_path = (
                     stack.enter_context(profiling(args, master_pid, f"{case.name}-c{connections}", args.duration))
