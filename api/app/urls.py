@@ -7,7 +7,11 @@ from core.exceptions import json_not_found
 urlpatterns = [
     # ``v`` and digits only, so later unversioned prefixes (/api/client/) stay free;
     # DRF's URLPathVersioning answers 404 for versions outside ALLOWED_VERSIONS.
+    re_path(r"^api/(?P<version>v[0-9]+)/", include("unleash.admin_urls")),
     re_path(r"^api/(?P<version>v[0-9]+)/", include("api.urls")),
+    # Other flag protocols over the same flags: Unleash SDKs and OpenFeature's OFREP.
+    path("api/client/", include("unleash.urls")),
+    path("ofrep/v1/", include("ofrep.urls")),
     path("admin/", admin.site.urls),
     path("health/liveness/", core_views.liveness, name="health-liveness"),
     path("health/readiness/", core_views.readiness, name="health-readiness"),

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "segments",
     "analytics",
     "sdk",
+    "unleash",
+    "ofrep",
 ]
 
 MIDDLEWARE = [

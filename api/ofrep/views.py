@@ -1,0 +1,116 @@
+"""OFREP endpoints (``/ofrep/v1/``), as ``service/openapi.yaml`` 0.3.0 describes them.
+
+Errors are OFREP's: 400 ``{errorCode, errorDetails}`` (with ``key`` for a single
+flag), 404 ``FLAG_NOT_FOUND``, 401/403 for keys. Bulk answers carry an ``ETag``
+that is a hash of the body, so it covers the context, and ``If-None-Match``
+gets an empty 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from sdk.authentication import EnvironmentKeyAuth
+
+from environments.documents import dumps_json
+from ofrep import services
+from ofrep.authentication import OfrepKeyAuthentication
+from ofrep.serializers import (
+    BulkEvaluationSerializer,
+    EvaluationFailureSerializer,
+    EvaluationRequestSerializer,
+    EvaluationSuccessSerializer,
+)
+
+
+def _ofrep_error(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated)):
+        response = Response({"errorCode": "GENERAL", "errorDetails": str(exc.detail)}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="ofrep"'
+        return response
+    if isinstance(exc, exceptions.APIException):
+        return Response({"errorCode": "GENERAL", "errorDetails": str(exc.detail)}, status=exc.status_code)
+    return None
+
+
+def _json(body: dict[str, Any], status_code: int = 200) -> HttpResponse:
+    return HttpResponse(dumps_json(body), status=status_code, content_type="application/json")
+
+
+class OfrepView(APIView):
+    authentication_classes = [OfrepKeyAuthentication]
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    def get_exception_handler(self) -> Any:
+        return _ofrep_error
+
+    def evaluate(self, request: Request) -> dict[str, dict[str, Any]]:
+        key_auth: EnvironmentKeyAuth = request.auth
+        compiled = key_auth.compiled
+        try:
+            body = request.data
+        except exceptions.APIException as error:  # bad JSON, or not JSON at all
+            raise services.EvaluationError("PARSE_ERROR", f"The body is not valid JSON: {error.detail}") from error
+        if body is None:
+            body = {}  # an empty body is an empty context
+        # Like /identities/: a client key passes traits only where the environment allows it.
+        use_traits = key_auth.is_server_key or compiled.allow_client_traits
+        context = services.parse_context(body, use_traits=use_traits)
+        return services.evaluate(compiled, context, key_auth.is_server_key)
+
+
+@extend_schema(
+    tags=["ofrep"],
+    request=EvaluationRequestSerializer,
+    responses={200: EvaluationSuccessSerializer, 400: EvaluationFailureSerializer, 404: EvaluationFailureSerializer},
+)
+class FlagEvaluationView(OfrepView):
+    """``POST /ofrep/v1/evaluate/flags/{key}``: one flag for a context."""
+
+    def post(self, request: Request, key: str) -> HttpResponse:
+        try:
+            items = self.evaluate(request)
+        except services.EvaluationError as error:
+            return _json({"key": key, "errorCode": error.code, "errorDetails": error.details}, error.status)
+        if key not in items:
+            return _json(
+                {"key": key, "errorCode": "FLAG_NOT_FOUND", "errorDetails": f"Flag {key!r} was not found."},
+                status.HTTP_404_NOT_FOUND,
+            )
+        response = _json(items[key])
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@extend_schema(
+    tags=["ofrep"],
+    request=EvaluationRequestSerializer,
+    responses={200: BulkEvaluationSerializer, 304: None, 400: EvaluationFailureSerializer},
+)
+class BulkEvaluationView(OfrepView):
+    """``POST /ofrep/v1/evaluate/flags``: every flag for a context, with an ETag of the result."""
+
+    def post(self, request: Request) -> HttpResponse:
+        try:
+            items = self.evaluate(request)
+        except services.EvaluationError as error:
+            return _json({"errorCode": error.code, "errorDetails": error.details}, error.status)
+        body = dumps_json({"flags": list(items.values())})
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if_none_match = request.headers.get("If-None-Match") or ""
+        tags = {tag.strip() for tag in if_none_match.split(",")}
+        if etag in tags or f"W/{etag}" in tags:
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response

@@ -1,0 +1,209 @@
+"""The Unleash client API (``/api/client/``), as Unleash SDKs use it.
+
+Status codes, bodies and headers follow a real Unleash 8.2 server
+(``shared/reference/unleash-ofrep.md`` §2): errors are ``{"message"}`` (401/403)
+or ``{"name", "message", "details"}`` (400/404); register and metrics answer 202
+with an empty body; features carry an ``ETag`` and answer ``If-None-Match`` with
+an empty 304.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from environments.documents import CompiledEnvironment, get_compiled_environment
+from environments.models import Environment
+from unleash import services, translation
+from unleash.authentication import UnleashTokenAuthentication
+from unleash.serializers import MetricsSerializer, RegisterSerializer
+
+# The first client spec whose SDKs read top-level ``segments`` instead of inlined constraints.
+SEGMENTS_SPEC = (4, 2, 0)
+_SPEC_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?$")
+MAX_FILTER_LENGTH = 255
+
+
+def _unleash_error(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Unleash's error bodies instead of DRF's ``{"detail"}``."""
+    if isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated)):
+        response = Response({"message": str(exc.detail)}, status=status.HTTP_401_UNAUTHORIZED)
+        response["WWW-Authenticate"] = 'Bearer realm="unleash"'
+        return response
+    if isinstance(exc, exceptions.PermissionDenied):
+        return Response({"message": str(exc.detail)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, exceptions.NotFound):
+        return Response({"name": "NotFoundError", "message": str(exc.detail)}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return Response({"name": "MethodNotAllowed", "message": str(exc.detail)}, status=exc.status_code)
+    if isinstance(exc, exceptions.APIException) and exc.status_code == status.HTTP_400_BAD_REQUEST:
+        details = _details(exc.detail)
+        message = details[0]["message"] if details else "Bad request"
+        return Response(
+            {"name": "BadDataError", "message": message, "details": details}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, exceptions.APIException):
+        return Response({"message": str(exc.detail)}, status=exc.status_code)
+    return None
+
+
+def _details(detail: Any, path: str = "/body") -> list[dict[str, str]]:
+    """DRF validation errors as Unleash's ``[{path, message}]``."""
+    if isinstance(detail, dict):
+        return [item for key, value in detail.items() for item in _details(value, f"{path}/{key}")]
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [{"path": path, "message": f"The `{path}` property: {item}"} for item in detail]
+        return [item for index, value in enumerate(detail) for item in _details(value, f"{path}/{index}")]
+    return [{"path": path, "message": str(detail)}]
+
+
+class UnleashView(APIView):
+    """Authenticated by a server-side key in ``Authorization``; never throttled."""
+
+    authentication_classes = [UnleashTokenAuthentication]
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    def get_exception_handler(self) -> Any:
+        return _unleash_error
+
+    @property
+    def compiled(self) -> CompiledEnvironment:
+        return self.request.auth.compiled
+
+
+def _spec_version(request: Request) -> tuple[int, int, int] | None:
+    header = request.headers.get("Unleash-Client-Spec")
+    if header is None:
+        return None
+    match = _SPEC_VERSION.match(header.strip())
+    if match is None:
+        raise exceptions.ValidationError({"Unleash-Client-Spec": [f"{header[:50]!r} is not a version"]})
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def _query(request: Request) -> services.Query:
+    """Filters of a features request; ``project`` and ``environment`` are fixed by the token."""
+    spec = _spec_version(request)
+    name_prefix = request.query_params.get("namePrefix") or None
+    if name_prefix is not None and len(name_prefix) > MAX_FILTER_LENGTH:
+        raise exceptions.ValidationError({"namePrefix": ["is too long"]})
+    tags = []
+    for raw in [*request.query_params.getlist("tag"), *request.query_params.getlist("tag[]")]:
+        tag_type, colon, value = raw.partition(":")
+        if not colon or not tag_type or not value or len(raw) > MAX_FILTER_LENGTH:
+            raise exceptions.ValidationError({"tag": [f"{raw[:50]!r} is not of the form type:value"]})
+        tags.append((tag_type, value))
+    return services.Query(
+        inline_segments=spec is None or spec < SEGMENTS_SPEC,
+        name_prefix=name_prefix,
+        tags=tuple(sorted(set(tags))),
+    )
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match``: the tag itself, its weak form (gzip weakens it), a list holding it, or ``*``."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip() for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The body belongs to the holder of a server-side key: no shared cache may keep it.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization", "Unleash-Client-Spec"])
+    return response
+
+
+@extend_schema(
+    tags=["unleash"],
+    parameters=[
+        OpenApiParameter("namePrefix", str),
+        OpenApiParameter("tag", str, many=True, description="type:value, repeatable (ORed); tag[] works too"),
+        OpenApiParameter("project", str, description="Ignored: the token fixes the project."),
+    ],
+    responses={200: dict, 304: None},
+)
+class FeaturesView(UnleashView):
+    """``GET /api/client/features``: every served feature of the token's environment."""
+
+    def get(self, request: Request) -> HttpResponse:
+        query = _query(request)
+        rendered = services.unleash_environment(self.compiled).render(query)
+        if _matches(request.headers.get("If-None-Match"), rendered.etag):
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = HttpResponse(rendered.body, content_type="application/json")
+        response["ETag"] = rendered.etag
+        return _private(response)
+
+
+@extend_schema(tags=["unleash"], responses={200: dict, 404: dict})
+class FeatureView(UnleashView):
+    """``GET /api/client/features/{name}``: one feature as it appears in the list (for debugging)."""
+
+    def get(self, request: Request, name: str) -> HttpResponse:
+        query = _query(request)
+        environment = services.unleash_environment(self.compiled)
+        if not environment.served(name):
+            raise exceptions.NotFound(f"Could not find feature flag {name}")
+        return _private(Response(environment.feature_json(name, query.inline_segments)))
+
+
+@extend_schema(tags=["unleash"], request=RegisterSerializer, responses={202: None})
+class RegisterView(UnleashView):
+    """``POST /api/client/register``: an SDK announces itself. Validated, not stored."""
+
+    def post(self, request: Request) -> HttpResponse:
+        _validated(RegisterSerializer, request)
+        return HttpResponse(status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["unleash"], request=MetricsSerializer, responses={202: None})
+class MetricsView(UnleashView):
+    """``POST /api/client/metrics``: yes/no counts per feature, added to Banderole's flag analytics."""
+
+    def post(self, request: Request) -> HttpResponse:
+        data = _validated(MetricsSerializer, request)
+        toggles = data.get("bucket", {}).get("toggles", {})
+        services.record_metrics(self.compiled, toggles, datetime.now(tz=UTC))
+        return HttpResponse(status=status.HTTP_202_ACCEPTED)
+
+
+def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"body": ["Expected a JSON object."]})
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+@extend_schema(tags=["environments"], responses={200: dict})
+class TranslationReportView(APIView):
+    """``GET /api/v1/environments/{api_key}/unleash/``: how faithfully each feature reaches Unleash SDKs.
+
+    Per feature: ``translation`` is ``exact``, ``shares`` (percentage splits and
+    variants: the shares of users match, not which users) or ``inexact`` (MODULO,
+    Python-only regex, text ordering, ...); ``capped`` when the strategies were cut at
+    ``MAX_STRATEGIES``; ``notes`` say why. For members of the organisation.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, version: str, api_key: str) -> Response:
+        environment = get_object_or_404(Environment.objects.for_user(request.user), api_key=api_key)
+        translated = services.unleash_environment(get_compiled_environment(environment))
+        return Response({"max_strategies": translation.MAX_STRATEGIES, "features": translated.report()})
