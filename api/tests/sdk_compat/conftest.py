@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from flagsmith import Flagsmith
 
 from tests.e2e.server import RunningServer, fresh_postgres_database, gunicorn, manage, subprocess_env
-from tests.sdk_compat.configuration import Configuration, build_configuration
+from tests.sdk_compat.configuration import AdminClient, Configuration, build_configuration
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SUPERUSER_EMAIL = "sdk-compat@example.com"
@@ -57,6 +58,15 @@ def server(server_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 def configuration(server: RunningServer) -> Configuration:
     """The organisation, project, environment, features, segments and overrides every SDK test reads."""
     return build_configuration(server.url, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def admin_session(server: RunningServer) -> Iterator[requests.Session]:
+    """A logged-in dashboard user's session on the admin API (the superuser)."""
+    admin = AdminClient(server.url)
+    admin.login(SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+    yield admin.session
+    admin.session.close()
 
 
 @pytest.fixture(scope="session")

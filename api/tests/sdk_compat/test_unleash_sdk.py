@@ -1,0 +1,218 @@
+"""The real Unleash Python SDK, pointed at ``/api/client/``, gets what ``/api/v1/identities/`` gives.
+
+``UnleashClient`` (yggdrasil engine) registers, fetches the features with the
+environment's server-side key, and evaluates each generated identity locally
+with the context ``{userId: identifier, properties: traits as text}``. The
+server's own remote evaluation of the same identity and traits is the
+reference. How each flag is compared comes from the admin API's translation
+report: ``exact`` flags identity by identity; ``shares`` flags (percentage
+splits, variants) by the share of each outcome, within sampling error;
+``int_value``'s MODULO segment cannot match in Unleash, so it is compared
+exactly where the identity has no ``user_number``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+from flagsmith import Flagsmith
+from UnleashClient import UnleashClient
+from UnleashClient.constants import SDK_VERSION as UNLEASH_SDK_VERSION
+
+from tests.e2e.server import RunningServer
+from tests.sdk_compat.comparison import payload_text, report, shares_agree, unleash_properties
+from tests.sdk_compat.configuration import FEATURES, Configuration
+from tests.sdk_compat.identities import IDENTITY_COUNT, generate_identities
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+# What the translation report must say of the configuration (configuration.py).
+EXPECTED_TRANSLATION = {
+    "flag_on": "exact",
+    "flag_off": "exact",
+    "string_value": "exact",
+    "bool_value": "exact",
+    "disabled_with_value": "exact",
+    "server_only": "exact",
+    "beta_access": "exact",
+    "int_value": "inexact",  # MODULO
+    "tiered_discount": "shares",  # rollout_30
+    "rollout": "shares",  # org_split_50, rollout_30
+    "mv_colour": "shares",
+    "mv_limit": "shares",
+    "mv_banner": "shares",
+}
+
+Outcome = tuple[bool, str | None]
+
+
+def _say(capsys: pytest.CaptureFixture[str], message: str) -> None:
+    with capsys.disabled():
+        print(f"\n[sdk-compat] {message}")
+
+
+@pytest.fixture(scope="module")
+def unleash_sdk(configuration: Configuration, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UnleashClient]:
+    """The Python SDK as a user starts it: ``url=<banderole>/api`` and the server-side key as token."""
+    client = UnleashClient(
+        url=f"{configuration.base_url}/api",
+        app_name="banderole-sdk-compat",
+        instance_id="pytest",
+        custom_headers={"Authorization": configuration.server_key},
+        refresh_interval=1,
+        metrics_interval=1,
+        cache_directory=str(tmp_path_factory.mktemp("unleash_cache")),
+        request_retries=0,
+    )
+    client.initialize_client()
+    yield client
+    client.destroy()
+
+
+def unleash_outcome(client: UnleashClient, name: str, context: dict[str, Any]) -> Outcome:
+    enabled = client.is_enabled(name, context)
+    variant = client.get_variant(name, context)
+    payload = variant.get("payload") if variant.get("enabled") else None
+    return enabled, payload["value"] if payload else None
+
+
+def identities_outcome(flag: Any) -> Outcome:
+    """What the Unleash SDK can show of a Flagsmith flag: enabled, and the value's text when enabled."""
+    if not flag.enabled or flag.value is None:
+        return flag.enabled, None
+    return True, payload_text(flag.value)
+
+
+def test_translation_report__admin_api__says_which_flags_are_exact(
+    configuration: Configuration, admin_session: requests.Session
+) -> None:
+    response = admin_session.get(f"{configuration.api_url}environments/{configuration.client_key}/unleash/", timeout=30)
+
+    assert response.status_code == 200, response.text
+    features = {item["name"]: item for item in response.json()["features"]}
+    assert {name: item["translation"] for name, item in features.items()} == EXPECTED_TRANSLATION
+    assert any("MODULO" in note for note in features["int_value"]["notes"])
+    assert not any(item["capped"] for item in features.values())
+
+
+def test_unleash_sdk__started_with_the_server_key__registers_and_fetches_every_feature(
+    unleash_sdk: UnleashClient,
+) -> None:
+    # The server-side key serves server-key-only features too.
+    assert set(unleash_sdk.feature_definitions()) == set(FEATURES)
+
+
+def test_unleash_sdk__generated_identities__agree_with_remote_evaluation(
+    unleash_sdk: UnleashClient, remote_client: Flagsmith, capsys: pytest.CaptureFixture[str]
+) -> None:
+    identities = generate_identities(IDENTITY_COUNT)
+    mismatches: list[str] = []
+    shares: dict[str, tuple[Counter, Counter]] = defaultdict(lambda: (Counter(), Counter()))
+    exact_int_value = 0
+    for identity in identities:
+        flags = remote_client.get_identity_flags(identity.identifier, identity.traits)
+        context = {"userId": identity.identifier, "properties": unleash_properties(identity.traits)}
+        for flag in flags.all_flags():
+            name = flag.feature_name
+            expected, got = identities_outcome(flag), unleash_outcome(unleash_sdk, name, context)
+            kind = EXPECTED_TRANSLATION[name]
+            if kind == "exact" or (name == "int_value" and "user_number" not in identity.traits):
+                exact_int_value += name == "int_value"
+                if expected != got:
+                    mismatches.append(
+                        f"{identity.identifier} {name}: identities={expected} unleash={got} traits={identity.traits}"
+                    )
+            elif kind == "shares":
+                shares[name][0][expected] += 1
+                shares[name][1][got] += 1
+
+    assert not mismatches, report(mismatches)
+    problems = {name: shares_agree(*counters) for name, counters in shares.items()}
+    assert not any(problems.values()), problems
+    assert set(shares) == {name for name, kind in EXPECTED_TRANSLATION.items() if kind == "shares"}
+    assert exact_int_value > 50
+    lines = [
+        f"  {name} {outcome}: identities {counters[0][outcome] / len(identities):.3f}, "
+        f"unleash {counters[1][outcome] / len(identities):.3f}"
+        for name, counters in sorted(shares.items())
+        for outcome in sorted(set(counters[0]) | set(counters[1]), key=repr)
+    ]
+    _say(
+        capsys,
+        f"UnleashClient {UNLEASH_SDK_VERSION}: {len(identities)} identities; exact flags equal, "
+        f"int_value exact on {exact_int_value} identities without user_number; shares:\n" + "\n".join(lines),
+    )
+
+
+def test_unleash_sdk__polling__sends_the_etag_and_gets_304(unleash_sdk: UnleashClient) -> None:
+    # The SDK's own transport, watched: each poll after the first sends If-None-Match.
+    transport = unleash_sdk._transport
+    results = []
+    fetch = transport.fetch_features
+
+    def watched(etag: str = "") -> Any:
+        result = fetch(etag)
+        results.append((etag, result))
+        return result
+
+    transport.fetch_features = watched
+    try:
+        deadline = time.monotonic() + 15
+        while not any(result.not_modified for _, result in results) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        transport.fetch_features = fetch
+
+    assert any(etag and result.not_modified for etag, result in results), results
+    assert set(unleash_sdk.feature_definitions()) == set(FEATURES)
+
+
+def test_unleash_sdk__metrics__reach_flag_analytics(
+    unleash_sdk: UnleashClient, configuration: Configuration, server_database_url: str
+) -> None:
+    for _ in range(3):
+        unleash_sdk.is_enabled("flag_on", {"userId": "metrics-1"})
+    unleash_sdk.is_enabled("flag_off", {"userId": "metrics-1"})
+
+    deadline = time.monotonic() + 15
+    counts: dict[tuple[str, bool], int] = {}
+    while time.monotonic() < deadline:
+        with psycopg.connect(server_database_url) as connection:
+            rows = connection.execute(
+                "SELECT feature_name, enabled_when_evaluated, SUM(count) FROM analytics_featureevaluationbucket "
+                "WHERE environment_id = %s GROUP BY feature_name, enabled_when_evaluated",
+                [configuration.environment_id],
+            ).fetchall()
+        counts = {(name, enabled): total for name, enabled, total in rows}
+        if counts.get(("flag_on", True), 0) >= 3 and counts.get(("flag_off", False), 0) >= 1:
+            break
+        time.sleep(0.5)
+
+    assert counts.get(("flag_on", True), 0) >= 3, counts
+    assert counts.get(("flag_off", False), 0) >= 1, counts
+
+
+def test_unleash_api__unknown_token__401_and_the_sdk_gets_nothing(
+    server: RunningServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = UnleashClient(
+        url=f"{server.url}/api",
+        app_name="banderole-sdk-compat-bad-token",
+        custom_headers={"Authorization": "ser.not-a-key"},
+        disable_metrics=True,
+        cache_directory=str(tmp_path),
+        request_retries=0,
+    )
+    try:
+        client.initialize_client()
+        assert client.feature_definitions() == {}
+        assert client.is_enabled("flag_on", {"userId": "x"}) is False
+    finally:
+        client.destroy()
