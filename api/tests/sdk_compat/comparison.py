@@ -61,3 +61,70 @@ def shares_agree(left: Counter, right: Counter, z_limit: float = 4.0) -> list[st
         if abs(p_left - p_right) / error > z_limit:
             problems.append(f"{outcome!r}: {p_left:.3f} vs {p_right:.3f} (n={n_left}/{n_right})")
     return problems
+
+
+# What the admin API's Unleash translation report must say of configuration.py, and so how
+# each flag is compared: identity by identity, or by the share of each outcome.
+UNLEASH_TRANSLATION = {
+    "flag_on": "exact",
+    "flag_off": "exact",
+    "string_value": "exact",
+    "bool_value": "exact",
+    "disabled_with_value": "exact",
+    "server_only": "exact",
+    "beta_access": "exact",
+    "int_value": "inexact",  # every_third's MODULO never matches in Unleash
+    "tiered_discount": "shares",  # rollout_30
+    "rollout": "shares",  # org_split_50, rollout_30
+    "mv_colour": "shares",
+    "mv_limit": "shares",
+    "mv_banner": "shares",
+}
+
+# enabled, and the value's text when enabled: what an Unleash SDK shows of a flag.
+UnleashOutcome = tuple[bool, str | None]
+
+
+def flagsmith_as_unleash(enabled: bool, value: Any) -> UnleashOutcome:
+    return (enabled, None) if not enabled or value is None else (True, payload_text(value))
+
+
+class UnleashComparison:
+    """Unleash SDK outcomes against ``/identities/``: exact flags per identity, the rest by share.
+
+    ``int_value`` is compared exactly where the identity has no ``user_number`` (its MODULO
+    segment can match only through that trait).
+    """
+
+    def __init__(self) -> None:
+        self.identities = 0
+        self.exact_int_value = 0
+        self.mismatches: list[str] = []
+        self.shares: dict[str, tuple[Counter, Counter]] = {}
+
+    def add(self, identifier: str, traits: dict[str, Any], expected: dict[str, UnleashOutcome], got: dict) -> None:
+        self.identities += 1
+        for name, wanted in expected.items():
+            kind = UNLEASH_TRANSLATION[name]
+            outcome = got.get(name, "MISSING")
+            if kind == "exact" or (name == "int_value" and "user_number" not in traits):
+                self.exact_int_value += name == "int_value"
+                if wanted != outcome:
+                    self.mismatches.append(
+                        f"{identifier} {name}: identities={wanted} unleash={outcome} traits={traits}"
+                    )
+            elif kind == "shares":
+                counters = self.shares.setdefault(name, (Counter(), Counter()))
+                counters[0][wanted] += 1
+                counters[1][outcome] += 1
+
+    def share_problems(self) -> dict[str, list[str]]:
+        return {name: problems for name, counters in self.shares.items() if (problems := shares_agree(*counters))}
+
+    def share_lines(self) -> list[str]:
+        return [
+            f"  {name} {outcome}: identities {counters[0][outcome] / self.identities:.3f}, "
+            f"unleash {counters[1][outcome] / self.identities:.3f}"
+            for name, counters in sorted(self.shares.items())
+            for outcome in sorted(set(counters[0]) | set(counters[1]), key=repr)
+        ]

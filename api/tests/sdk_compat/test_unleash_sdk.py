@@ -14,7 +14,6 @@ exactly where the identity has no ``user_number``.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,30 +26,18 @@ from UnleashClient import UnleashClient
 from UnleashClient.constants import SDK_VERSION as UNLEASH_SDK_VERSION
 
 from tests.e2e.server import RunningServer
-from tests.sdk_compat.comparison import payload_text, report, shares_agree, unleash_properties
+from tests.sdk_compat.comparison import (
+    UNLEASH_TRANSLATION,
+    UnleashComparison,
+    UnleashOutcome,
+    flagsmith_as_unleash,
+    report,
+    unleash_properties,
+)
 from tests.sdk_compat.configuration import FEATURES, Configuration
 from tests.sdk_compat.identities import IDENTITY_COUNT, generate_identities
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-# What the translation report must say of the configuration (configuration.py).
-EXPECTED_TRANSLATION = {
-    "flag_on": "exact",
-    "flag_off": "exact",
-    "string_value": "exact",
-    "bool_value": "exact",
-    "disabled_with_value": "exact",
-    "server_only": "exact",
-    "beta_access": "exact",
-    "int_value": "inexact",  # MODULO
-    "tiered_discount": "shares",  # rollout_30
-    "rollout": "shares",  # org_split_50, rollout_30
-    "mv_colour": "shares",
-    "mv_limit": "shares",
-    "mv_banner": "shares",
-}
-
-Outcome = tuple[bool, str | None]
 
 
 def _say(capsys: pytest.CaptureFixture[str], message: str) -> None:
@@ -76,18 +63,11 @@ def unleash_sdk(configuration: Configuration, tmp_path_factory: pytest.TempPathF
     client.destroy()
 
 
-def unleash_outcome(client: UnleashClient, name: str, context: dict[str, Any]) -> Outcome:
+def unleash_outcome(client: UnleashClient, name: str, context: dict[str, Any]) -> UnleashOutcome:
     enabled = client.is_enabled(name, context)
     variant = client.get_variant(name, context)
     payload = variant.get("payload") if variant.get("enabled") else None
     return enabled, payload["value"] if payload else None
-
-
-def identities_outcome(flag: Any) -> Outcome:
-    """What the Unleash SDK can show of a Flagsmith flag: enabled, and the value's text when enabled."""
-    if not flag.enabled or flag.value is None:
-        return flag.enabled, None
-    return True, payload_text(flag.value)
 
 
 def test_translation_report__admin_api__says_which_flags_are_exact(
@@ -97,7 +77,7 @@ def test_translation_report__admin_api__says_which_flags_are_exact(
 
     assert response.status_code == 200, response.text
     features = {item["name"]: item for item in response.json()["features"]}
-    assert {name: item["translation"] for name, item in features.items()} == EXPECTED_TRANSLATION
+    assert {name: item["translation"] for name, item in features.items()} == UNLEASH_TRANSLATION
     assert any("MODULO" in note for note in features["int_value"]["notes"])
     assert not any(item["capped"] for item in features.values())
 
@@ -112,42 +92,26 @@ def test_unleash_sdk__started_with_the_server_key__registers_and_fetches_every_f
 def test_unleash_sdk__generated_identities__agree_with_remote_evaluation(
     unleash_sdk: UnleashClient, remote_client: Flagsmith, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    identities = generate_identities(IDENTITY_COUNT)
-    mismatches: list[str] = []
-    shares: dict[str, tuple[Counter, Counter]] = defaultdict(lambda: (Counter(), Counter()))
-    exact_int_value = 0
-    for identity in identities:
-        flags = remote_client.get_identity_flags(identity.identifier, identity.traits)
+    comparison = UnleashComparison()
+    for identity in generate_identities(IDENTITY_COUNT):
+        flags = remote_client.get_identity_flags(identity.identifier, identity.traits).all_flags()
         context = {"userId": identity.identifier, "properties": unleash_properties(identity.traits)}
-        for flag in flags.all_flags():
-            name = flag.feature_name
-            expected, got = identities_outcome(flag), unleash_outcome(unleash_sdk, name, context)
-            kind = EXPECTED_TRANSLATION[name]
-            if kind == "exact" or (name == "int_value" and "user_number" not in identity.traits):
-                exact_int_value += name == "int_value"
-                if expected != got:
-                    mismatches.append(
-                        f"{identity.identifier} {name}: identities={expected} unleash={got} traits={identity.traits}"
-                    )
-            elif kind == "shares":
-                shares[name][0][expected] += 1
-                shares[name][1][got] += 1
+        comparison.add(
+            identity.identifier,
+            identity.traits,
+            {flag.feature_name: flagsmith_as_unleash(flag.enabled, flag.value) for flag in flags},
+            {flag.feature_name: unleash_outcome(unleash_sdk, flag.feature_name, context) for flag in flags},
+        )
 
-    assert not mismatches, report(mismatches)
-    problems = {name: shares_agree(*counters) for name, counters in shares.items()}
-    assert not any(problems.values()), problems
-    assert set(shares) == {name for name, kind in EXPECTED_TRANSLATION.items() if kind == "shares"}
-    assert exact_int_value > 50
-    lines = [
-        f"  {name} {outcome}: identities {counters[0][outcome] / len(identities):.3f}, "
-        f"unleash {counters[1][outcome] / len(identities):.3f}"
-        for name, counters in sorted(shares.items())
-        for outcome in sorted(set(counters[0]) | set(counters[1]), key=repr)
-    ]
+    assert not comparison.mismatches, report(comparison.mismatches)
+    assert not comparison.share_problems(), comparison.share_problems()
+    assert set(comparison.shares) == {name for name, kind in UNLEASH_TRANSLATION.items() if kind == "shares"}
+    assert comparison.exact_int_value > 50
     _say(
         capsys,
-        f"UnleashClient {UNLEASH_SDK_VERSION}: {len(identities)} identities; exact flags equal, "
-        f"int_value exact on {exact_int_value} identities without user_number; shares:\n" + "\n".join(lines),
+        f"UnleashClient {UNLEASH_SDK_VERSION}: {comparison.identities} identities; exact flags equal, int_value "
+        f"exact on {comparison.exact_int_value} identities without user_number; shares:\n"
+        + "\n".join(comparison.share_lines()),
     )
 
 
