@@ -342,7 +342,15 @@ def _in_formula(name: str, value: str) -> Formula:
     ]
     if not reachable:
         return False
-    return Constraint(name, "IN", tuple(dict.fromkeys(reachable)))
+    formula: Formula = Constraint(name, "IN", tuple(dict.fromkeys(reachable)))
+    # A zero-padded integer trait ("007") is the integer 7 to the engine, compared as "7".
+    positive = [item for item in reachable if _INTEGER.match(item) and not item.startswith("-")]
+    negative = [item[1:] for item in reachable if _INTEGER.match(item) and item.startswith("-")]
+    padded = [_regex(name, f"^0+(?:{'|'.join(positive)})$")] if positive else []
+    padded += [_regex(name, f"^-0*(?:{'|'.join(negative)})$")] if negative else []
+    if "0" in positive:
+        padded.append(_regex(name, "^-0+$"))
+    return Or((formula, *padded)) if padded else formula
 
 
 def rules_formula(rules: list[dict[str, Any]], scope: SegmentScope) -> Formula:
