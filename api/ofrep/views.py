@@ -67,14 +67,19 @@ class OfrepView(APIView):
         return services.evaluate(compiled, context, key_auth.is_server_key)
 
 
-@extend_schema(
-    tags=["ofrep"],
-    request=EvaluationRequestSerializer,
-    responses={200: EvaluationSuccessSerializer, 400: EvaluationFailureSerializer, 404: EvaluationFailureSerializer},
-)
 class FlagEvaluationView(OfrepView):
     """``POST /ofrep/v1/evaluate/flags/{key}``: one flag for a context."""
 
+    @extend_schema(
+        operation_id="ofrep_evaluate_flag",
+        tags=["ofrep"],
+        request=EvaluationRequestSerializer,
+        responses={
+            200: EvaluationSuccessSerializer,
+            400: EvaluationFailureSerializer,
+            404: EvaluationFailureSerializer,
+        },
+    )
     def post(self, request: Request, key: str) -> HttpResponse:
         try:
             items = self.evaluate(request)
@@ -90,14 +95,15 @@ class FlagEvaluationView(OfrepView):
         return response
 
 
-@extend_schema(
-    tags=["ofrep"],
-    request=EvaluationRequestSerializer,
-    responses={200: BulkEvaluationSerializer, 304: None, 400: EvaluationFailureSerializer},
-)
 class BulkEvaluationView(OfrepView):
     """``POST /ofrep/v1/evaluate/flags``: every flag for a context, with an ETag of the result."""
 
+    @extend_schema(
+        operation_id="ofrep_evaluate_flags",
+        tags=["ofrep"],
+        request=EvaluationRequestSerializer,
+        responses={200: BulkEvaluationSerializer, 304: None, 400: EvaluationFailureSerializer},
+    )
     def post(self, request: Request) -> HttpResponse:
         try:
             items = self.evaluate(request)

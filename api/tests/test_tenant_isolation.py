@@ -83,6 +83,7 @@ ENDPOINTS = [
     ("post", "/api/v1/projects/{project}/features/{feature}/remove-owners/", {"user_ids": ["{member}"]}),
     ("post", "/api/v1/environments/{environment}/clone/", {"name": "stolen"}),
     ("get", "/api/v1/environments/{environment}/document/", None),
+    ("get", "/api/v1/environments/{environment}/unleash/", None),
 ]
 
 ENDPOINTS += [

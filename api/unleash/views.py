@@ -128,18 +128,19 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@extend_schema(
-    tags=["unleash"],
-    parameters=[
-        OpenApiParameter("namePrefix", str),
-        OpenApiParameter("tag", str, many=True, description="type:value, repeatable (ORed); tag[] works too"),
-        OpenApiParameter("project", str, description="Ignored: the token fixes the project."),
-    ],
-    responses={200: dict, 304: None},
-)
 class FeaturesView(UnleashView):
     """``GET /api/client/features``: every served feature of the token's environment."""
 
+    @extend_schema(
+        operation_id="unleash_client_features",
+        tags=["unleash"],
+        parameters=[
+            OpenApiParameter("namePrefix", str),
+            OpenApiParameter("tag", str, many=True, description="type:value, repeatable (ORed); tag[] works too"),
+            OpenApiParameter("project", str, description="Ignored: the token fixes the project."),
+        ],
+        responses={200: dict, 304: None},
+    )
     def get(self, request: Request) -> HttpResponse:
         query = _query(request)
         rendered = services.unleash_environment(self.compiled).render(query)
@@ -151,10 +152,10 @@ class FeaturesView(UnleashView):
         return _private(response)
 
 
-@extend_schema(tags=["unleash"], responses={200: dict, 404: dict})
 class FeatureView(UnleashView):
     """``GET /api/client/features/{name}``: one feature as it appears in the list (for debugging)."""
 
+    @extend_schema(operation_id="unleash_client_feature", tags=["unleash"], responses={200: dict, 404: dict})
     def get(self, request: Request, name: str) -> HttpResponse:
         query = _query(request)
         environment = services.unleash_environment(self.compiled)
@@ -163,19 +164,23 @@ class FeatureView(UnleashView):
         return _private(Response(environment.feature_json(name, query.inline_segments)))
 
 
-@extend_schema(tags=["unleash"], request=RegisterSerializer, responses={202: None})
 class RegisterView(UnleashView):
     """``POST /api/client/register``: an SDK announces itself. Validated, not stored."""
 
+    @extend_schema(
+        operation_id="unleash_client_register", tags=["unleash"], request=RegisterSerializer, responses={202: None}
+    )
     def post(self, request: Request) -> HttpResponse:
         _validated(RegisterSerializer, request)
         return HttpResponse(status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(tags=["unleash"], request=MetricsSerializer, responses={202: None})
 class MetricsView(UnleashView):
     """``POST /api/client/metrics``: yes/no counts per feature, added to Banderole's flag analytics."""
 
+    @extend_schema(
+        operation_id="unleash_client_metrics", tags=["unleash"], request=MetricsSerializer, responses={202: None}
+    )
     def post(self, request: Request) -> HttpResponse:
         data = _validated(MetricsSerializer, request)
         toggles = data.get("bucket", {}).get("toggles", {})
@@ -191,7 +196,6 @@ def _validated(serializer_class: type, request: Request) -> dict[str, Any]:
     return body.validated_data
 
 
-@extend_schema(tags=["environments"], responses={200: dict})
 class TranslationReportView(APIView):
     """``GET /api/v1/environments/{api_key}/unleash/``: how faithfully each feature reaches Unleash SDKs.
 
@@ -203,6 +207,7 @@ class TranslationReportView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(operation_id="environments_unleash_translation", tags=["environments"], responses={200: dict})
     def get(self, request: Request, version: str, api_key: str) -> Response:
         environment = get_object_or_404(Environment.objects.for_user(request.user), api_key=api_key)
         translated = services.unleash_environment(get_compiled_environment(environment))
