@@ -13,6 +13,7 @@ exactly where the identity has no ``user_number``.
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,3 +181,29 @@ def test_unleash_api__unknown_token__401_and_the_sdk_gets_nothing(
         assert client.is_enabled("flag_on", {"userId": "x"}) is False
     finally:
         client.destroy()
+
+
+def test_unleash_api__payload__bounded_and_gzipped_on_request(
+    configuration: Configuration, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"{configuration.base_url}/api/client/features"
+    headers = {"Authorization": configuration.server_key, "Unleash-Client-Spec": "6.1.0"}
+    plain = requests.get(url, headers={**headers, "Accept-Encoding": "identity"}, timeout=30)
+    inline = requests.get(
+        url, headers={"Authorization": configuration.server_key, "Accept-Encoding": "identity"}, timeout=30
+    )
+    flags = requests.get(
+        f"{configuration.api_url}flags/",
+        headers={"X-Environment-Key": configuration.server_key, "Accept-Encoding": "identity"},
+        timeout=30,
+    )
+
+    assert plain.status_code == inline.status_code == 200
+    # A user's flags in one small response; the cap keeps a pathological flag from exploding it.
+    assert len(plain.content) < 64_000
+    _say(
+        capsys,
+        f"/api/client/features for {len(FEATURES)} features: {len(plain.content)} bytes with segments "
+        f"({len(gzip.compress(plain.content))} gzipped), "
+        f"{len(inline.content)} bytes inlined; /api/v1/flags/: {len(flags.content)} bytes",
+    )
