@@ -51,12 +51,20 @@ def test_unknown_route__allowed_version__404_json_not_found(member_client: APICl
     assert response.json() == {"detail": "Not found."}
 
 
-def test_unversioned_api_path__client_features__404_json_not_found(anon_client: APIClient) -> None:
-    response = anon_client.get("/api/client/features")
+def test_unversioned_api_path__unknown__404_json_not_found(anon_client: APIClient) -> None:
+    response = anon_client.get("/api/client/unknown")
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+
+
+def test_unversioned_api_path__unleash_client_features__served_not_versioned(anon_client: APIClient) -> None:
+    # /api/client/ is the Unleash client API (unleash/): unversioned, asking for a token.
+    response = anon_client.get("/api/client/features")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
 
 
 @override_settings(DEBUG=True)
