@@ -9,13 +9,14 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from core.docs import docs_permission_classes
 
 urlpatterns = [
+    # First: the SDK endpoints take nearly all the traffic, and Django tries patterns in order.
+    path("", include("sdk.urls")),
     path("", include("users.urls")),
     path("", include("organisations.urls")),
     path("", include("projects.urls")),
     path("", include("environments.urls")),
     path("", include("features.urls")),
     path("", include("segments.urls")),
-    path("", include("sdk.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

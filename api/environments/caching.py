@@ -246,6 +246,16 @@ def identity_generation(environment_id: int, identifier: str) -> Any:
     )
 
 
+def identity_generation_and_entry(environment_id: int, identifier: str, entry_key: str) -> tuple[Any, Any]:
+    """The identity's generation and a cached entry, in one round trip when both exist."""
+    generation_key = _identity_generation_key(environment_id, identifier)
+    found = cache_call(GET_IDENTITIES_ENDPOINT, "get_many", [generation_key, entry_key], default={})
+    generation = found.get(generation_key)
+    if generation is None:
+        return identity_generation(environment_id, identifier), None
+    return generation, found.get(entry_key)
+
+
 def identities_changed(environment_id: int, identifiers: Iterable[str]) -> None:
     """After commit: cached GET /identities/ responses of these identities are no longer current."""
     if not is_enabled(GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS):

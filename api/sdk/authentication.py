@@ -19,7 +19,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from environments import caching
-from environments.documents import CompiledEnvironment, compiled_environment
+from environments.documents import CompiledEnvironment, compiled_environment, compiled_in_process
 from environments.models import EnvironmentAPIKey
 
 INVALID_KEY = "Invalid or missing Environment Key"
@@ -49,33 +49,58 @@ class EnvironmentKeyAuth:
     @property
     def compiled(self) -> CompiledEnvironment:
         if self._compiled is None:
-            compiled = compiled_environment(self.environment_id, self.version)
-            if not compiled.opens(self.key, self.key_hash, timezone.now()):
-                raise exceptions.AuthenticationFailed(INVALID_KEY)
-            if compiled.stop_serving_flags:
-                raise exceptions.AuthenticationFailed(ORGANISATION_DISABLED)
-            self._compiled = compiled
+            self._compiled = self._check(compiled_environment(self.environment_id, self.version))
         return self._compiled
+
+    def compiled_in_process(self) -> CompiledEnvironment | None:
+        """The compiled document if this process already holds it and it opens to the key; else None."""
+        compiled = compiled_in_process(self.environment_id, self.version)
+        if compiled is None:
+            return None
+        try:
+            self._compiled = self._check(compiled)
+        except exceptions.AuthenticationFailed:
+            return None
+        return self._compiled
+
+    def _check(self, compiled: CompiledEnvironment) -> CompiledEnvironment:
+        if not compiled.opens(self.key, self.key_hash, timezone.now()):
+            raise exceptions.AuthenticationFailed(INVALID_KEY)
+        if compiled.stop_serving_flags:
+            raise exceptions.AuthenticationFailed(ORGANISATION_DISABLED)
+        return compiled
+
+
+def authenticate_key(key: str, *, server_key_only: bool = False, version_max_age: float = 0.0) -> EnvironmentKeyAuth:
+    """The environment and version a key names, without compiling anything; AuthenticationFailed if none.
+
+    ``version_max_age`` lets a view accept a version checked that long ago
+    (FlagsView: ``CACHE_FLAGS_SECONDS``).
+    """
+    if not key or len(key) > 200 or (server_key_only and not key.startswith(EnvironmentAPIKey.PREFIX)):
+        raise exceptions.AuthenticationFailed(INVALID_KEY)
+    found = caching.environment_id_for_key(key)
+    if found is None:
+        raise exceptions.AuthenticationFailed(INVALID_KEY)
+    environment_id, key_hash = found
+    version = caching.current_version(environment_id, max_age=version_max_age)
+    if version is None:  # the environment was deleted
+        caching.forget_key(key_hash)
+        raise exceptions.AuthenticationFailed(INVALID_KEY)
+    return EnvironmentKeyAuth(environment_id, version, key, key_hash)
 
 
 class EnvironmentKeyAuthentication(authentication.BaseAuthentication):
     server_key_only = False
 
     def authenticate(self, request: Request) -> tuple[AnonymousUser, EnvironmentKeyAuth]:
-        key = request.headers.get("X-Environment-Key", "")
-        if not key or len(key) > 200 or (self.server_key_only and not key.startswith(EnvironmentAPIKey.PREFIX)):
-            raise exceptions.AuthenticationFailed(INVALID_KEY)
-        found = caching.environment_id_for_key(key)
-        if found is None:
-            raise exceptions.AuthenticationFailed(INVALID_KEY)
-        environment_id, key_hash = found
-        # A view may accept a version checked a few seconds ago (FlagsView: CACHE_FLAGS_SECONDS).
         view = request.parser_context.get("view")
-        version = caching.current_version(environment_id, max_age=getattr(view, "version_max_age", 0.0))
-        if version is None:  # the environment was deleted
-            caching.forget_key(key_hash)
-            raise exceptions.AuthenticationFailed(INVALID_KEY)
-        return AnonymousUser(), EnvironmentKeyAuth(environment_id, version, key, key_hash)
+        key_auth = authenticate_key(
+            request.headers.get("X-Environment-Key", ""),
+            server_key_only=self.server_key_only,
+            version_max_age=getattr(view, "version_max_age", 0.0),
+        )
+        return AnonymousUser(), key_auth
 
     def authenticate_header(self, request: Request) -> None:
         return None

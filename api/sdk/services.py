@@ -196,6 +196,10 @@ def get_or_create_identity(environment_id: int, identifier: str) -> StoredIdenti
     return StoredIdentity(id=identity.id, identifier=identifier, environment_id=environment_id)
 
 
+# The typed value columns, the same for every value.
+_TRAIT_VALUE_FIELDS = list(Trait.value_fields(""))
+
+
 def _identity_changed(identity: StoredIdentity) -> None:
     """Bulk writes send no signals: say after commit that cached responses for the identity are stale."""
     transaction.on_commit(partial(caching.identities_changed, identity.environment_id, [identity.identifier]))
@@ -221,9 +225,12 @@ def store_traits(identity: StoredIdentity, traits: dict[str, Any]) -> None:
             Trait.objects.filter(identity_id=identity.id, trait_key__in=to_delete).delete()
             for key in to_delete:
                 del identity.traits[key]
-        for key in to_update:
-            Trait.objects.filter(id=identity.traits[key][0]).update(**Trait.value_fields(traits[key]))
-            identity.traits[key] = (identity.traits[key][0], traits[key])
+        if to_update:
+            # One UPDATE for every changed trait, whatever their number.
+            changed = [Trait(id=identity.traits[key][0], **Trait.value_fields(traits[key])) for key in to_update]
+            Trait.objects.bulk_update(changed, _TRAIT_VALUE_FIELDS)
+            for key in to_update:
+                identity.traits[key] = (identity.traits[key][0], traits[key])
         if to_create:
             try:
                 with transaction.atomic():

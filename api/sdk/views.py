@@ -18,17 +18,21 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from environments import caching
-from environments.documents import CompiledEnvironment, compiled_in_process, dumps_json
+from environments.documents import CompiledEnvironment, dumps_json
 from sdk import services
 from sdk.authentication import (
     EnvironmentKeyAuth,
     EnvironmentKeyAuthentication,
     ServerKeyAuthentication,
+    authenticate_key,
 )
 from sdk.serializers import (
     EvaluationReportsSerializer,
@@ -40,14 +44,32 @@ from sdk.serializers import (
 FEATURE_NOT_FOUND = "Given feature not found"
 TRAITS_NOT_STORED = "Organisation is not authorised to store traits."
 CLIENT_TRAITS_NOT_ALLOWED = "Setting traits not allowed with client key."
+ALLOWED_VERSIONS = frozenset(api_settings.ALLOWED_VERSIONS or ())
+
+
+class JSONWhateverAccepted(DefaultContentNegotiation):
+    """SDK responses are JSON whatever ``Accept`` says, as in Flagsmith; parsing it costs a hot path dearly."""
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        return renderers[0], renderers[0].media_type
 
 
 class SDKView(APIView):
-    """Authenticated by ``X-Environment-Key``; never throttled, never cached by browsers or proxies."""
+    """Authenticated by ``X-Environment-Key``; never throttled, never cached by browsers or proxies.
+
+    A view may define ``fast_get(request, key_auth)``: the common case of a busy GET
+    (a valid key, a document this process has compiled, or a cached response),
+    answered without DRF's request machinery. It returns None for anything else,
+    which then takes the ordinary DRF path with its errors and headers. A
+    third of a ``/flags/`` request's time was DRF's own; liveness pays none of it.
+    """
 
     authentication_classes = [EnvironmentKeyAuthentication]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONWhateverAccepted
     permission_classes: list[Any] = []
     throttle_classes: list[Any] = []
+    version_max_age = 0.0
     # Set on responses that depend on the document, for X-Flagsmith-Document-Updated-At.
     document_updated_at: str | None = None
 
@@ -59,6 +81,28 @@ class SDKView(APIView):
         compiled = self.key_auth.compiled
         self.document_updated_at = compiled.updated_at_header
         return compiled
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        fast_get = getattr(self, "fast_get", None)
+        if fast_get is not None and request.method == "GET" and kwargs.get("version") in ALLOWED_VERSIONS:
+            try:
+                key_auth = authenticate_key(
+                    request.headers.get("X-Environment-Key", ""),
+                    server_key_only=self.authentication_classes[0].server_key_only,
+                    version_max_age=self.version_max_age,
+                )
+            except exceptions.AuthenticationFailed:
+                key_auth = None  # DRF answers it
+            response = fast_get(request, key_auth) if key_auth is not None else None
+            if response is not None:
+                # What DRF's finalize_response and ours add, so both paths answer alike.
+                response["Allow"] = ", ".join(self.allowed_methods)
+                if self.document_updated_at is not None:
+                    response["X-Flagsmith-Document-Updated-At"] = self.document_updated_at
+                if not response.has_header("Cache-Control"):
+                    add_never_cache_headers(response)
+                return response
+        return super().dispatch(request, *args, **kwargs)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -119,6 +163,8 @@ class CachedResponse:
     etag: str | None
     document_updated_at: str
     key_expires_at: datetime | None
+    # For identities: the identity's generation the body was computed under.
+    generation: Any = None
 
     def usable(self) -> bool:
         return self.key_expires_at is None or self.key_expires_at > timezone.now()
@@ -140,12 +186,14 @@ def _store_response(
     key_auth: EnvironmentKeyAuth,
     body: bytes,
     etag: str | None = None,
+    generation: Any = None,
 ) -> None:
     entry = CachedResponse(
         body=body,
         etag=etag,
         document_updated_at=compiled.updated_at_header,
         key_expires_at=compiled.server_keys.get(key_auth.key_hash) if key_auth.is_server_key else None,
+        generation=generation,
     )
     caching.cache_call(alias, "set", cache_key, entry)
 
@@ -175,9 +223,14 @@ class FlagsView(SDKView):
     """``GET /flags/``: environment defaults, without segments or identity."""
 
     @property
-    def version_max_age(self) -> float:
+    def version_max_age(self) -> float:  # type: ignore[override]
         """Flagsmith's TTL-only flags cache, opt-in: serve a version checked this long ago."""
         return float(settings.CACHE_FLAGS_SECONDS)
+
+    def fast_get(self, request: Any, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
+        if request.META.get("QUERY_STRING") or (compiled := key_auth.compiled_in_process()) is None:
+            return None
+        return self._respond(request, compiled, key_auth)
 
     def get(self, request: Request, version: str) -> Any:
         key_auth = self.key_auth
@@ -185,30 +238,56 @@ class FlagsView(SDKView):
             return Response(
                 _pick_feature(services.environment_flag_items(self.get_compiled(), key_auth.is_server_key), name)
             )
-        kind = "server" if key_auth.is_server_key else "client"
-        # This process's compiled copy is the cheapest; a shared response cache helps a
-        # process that has not compiled this version yet.
-        compiled = compiled_in_process(key_auth.environment_id, key_auth.version)
-        use_cache = compiled is None and caching.is_enabled(
-            caching.GET_FLAGS_ENDPOINT, settings.GET_FLAGS_ENDPOINT_CACHE_SECONDS
-        )
-        cache_key = _response_cache_key("flags", key_auth) if use_cache else ""
-        if use_cache and (entry := _cached_response(caching.GET_FLAGS_ENDPOINT, cache_key)) is not None:
-            self.document_updated_at = entry.document_updated_at
-            body, etag = entry.body, entry.etag
-        else:
+        # A shared response cache helps a process that has not compiled this version yet.
+        use_cache = caching.is_enabled(caching.GET_FLAGS_ENDPOINT, settings.GET_FLAGS_ENDPOINT_CACHE_SECONDS)
+        if use_cache and key_auth.compiled_in_process() is None:
+            cache_key = _response_cache_key("flags", key_auth)
+            if (entry := _cached_response(caching.GET_FLAGS_ENDPOINT, cache_key)) is not None:
+                self.document_updated_at = entry.document_updated_at
+                return self._revalidated_flags(request, entry.body, entry.etag)
             compiled = self.get_compiled()
+            response = self._respond(request, compiled, key_auth)
             body = services.environment_flags_json(compiled, key_auth.is_server_key)
-            etag = _etag(compiled, kind)
-            if use_cache:
-                _store_response(caching.GET_FLAGS_ENDPOINT, cache_key, compiled, key_auth, body, etag)
-        response = _revalidated(request, body, etag, "no-cache")
-        patch_vary_headers(response, ["X-Environment-Key"])
-        return response
+            _store_response(caching.GET_FLAGS_ENDPOINT, cache_key, compiled, key_auth, body, response["ETag"])
+            return response
+        return self._respond(request, self.get_compiled(), key_auth)
+
+    def _respond(self, request: Any, compiled: CompiledEnvironment, key_auth: EnvironmentKeyAuth) -> HttpResponse:
+        self.document_updated_at = compiled.updated_at_header
+        kind = "server" if key_auth.is_server_key else "client"
+        body = services.environment_flags_json(compiled, key_auth.is_server_key)
+        return self._revalidated_flags(request, body, _etag(compiled, kind))
+
+    def _revalidated_flags(self, request: Any, body: bytes, etag: str) -> HttpResponse:
+        return _vary_on_key(_revalidated(request, body, etag, "no-cache"))
 
 
 class IdentitiesView(SDKView):
     """``GET`` and ``POST /identities/``: an identity's flags, after segment and identity overrides."""
+
+    def fast_get(self, request: Any, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
+        """A GET answered from the identities response cache: no database, no evaluation."""
+        identifier = request.GET.get("identifier")
+        if not identifier or len(identifier) > 2000 or not self._response_cache_enabled():
+            return None
+        cache_key = _response_cache_key("identities", key_auth, caching.digest(request.META.get("QUERY_STRING", "")))
+        # The identity's generation is read with (never after) the entry and bumped after
+        # every commit that changes its traits: an entry of the current generation is current.
+        generation, entry = caching.identity_generation_and_entry(key_auth.environment_id, identifier, cache_key)
+        self._response_cache_slot = (cache_key, generation)
+        if (
+            generation is None
+            or not isinstance(entry, CachedResponse)
+            or entry.generation != generation
+            or not entry.usable()
+        ):
+            return None
+        self.document_updated_at = entry.document_updated_at
+        return _vary_on_key(_json(entry.body))
+
+    @staticmethod
+    def _response_cache_enabled() -> bool:
+        return caching.is_enabled(caching.GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS)
 
     @extend_schema(
         tags=["sdk"],
@@ -226,20 +305,6 @@ class IdentitiesView(SDKView):
             return Response({"detail": "Missing identifier"})
         if len(identifier) > 2000:
             raise exceptions.ValidationError({"identifier": ["Ensure this field has no more than 2000 characters."]})
-        key_auth = self.key_auth
-        use_cache = caching.is_enabled(caching.GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS)
-        if use_cache:
-            # The identity's generation is read before its traits, and bumped after every
-            # commit that changes them: a cached body is never older than the traits.
-            generation = caching.identity_generation(key_auth.environment_id, identifier)
-            use_cache = generation is not None
-        if use_cache:
-            cache_key = _response_cache_key(
-                "identities", key_auth, str(generation), caching.digest(request.META.get("QUERY_STRING", ""))
-            )
-            if (entry := _cached_response(caching.GET_IDENTITIES_ENDPOINT, cache_key)) is not None:
-                self.document_updated_at = entry.document_updated_at
-                return _vary_on_key(_json(entry.body))
         compiled = self.get_compiled()
         environment_id = compiled.environment_id
         if request.query_params.get("transient"):
@@ -249,8 +314,16 @@ class IdentitiesView(SDKView):
         traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
         identity = services.IdentityToEvaluate(identifier, traits, stored.id if stored else None)
         response = self._respond(request, identity, stored.traits if stored else {}, {})
-        if use_cache and response.status_code == 200:
-            _store_response(caching.GET_IDENTITIES_ENDPOINT, cache_key, compiled, key_auth, response.content)
+        cache_key, generation = getattr(self, "_response_cache_slot", (None, None))
+        if generation is not None and response.status_code == 200:
+            _store_response(
+                caching.GET_IDENTITIES_ENDPOINT,
+                cache_key,
+                compiled,
+                self.key_auth,
+                response.content,
+                generation=generation,
+            )
         return _vary_on_key(response)
 
     @extend_schema(tags=["sdk"], request=IdentifyRequestSerializer, responses={200: dict})
@@ -399,8 +472,15 @@ class EnvironmentDocumentView(SDKView):
 
     authentication_classes = [ServerKeyAuthentication]
 
+    def fast_get(self, request: Any, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
+        compiled = key_auth.compiled_in_process()
+        return None if compiled is None else self._respond(request, compiled)
+
     def get(self, request: Request, version: str) -> Any:
-        compiled = self.get_compiled()
+        return self._respond(request, self.get_compiled())
+
+    def _respond(self, request: Any, compiled: CompiledEnvironment) -> HttpResponse:
+        self.document_updated_at = compiled.updated_at_header
         return _revalidated(
             request,
             compiled.document_json,

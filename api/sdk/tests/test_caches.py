@@ -384,3 +384,29 @@ def test_generations__concurrent_threads__every_increment_counted(settings, shar
 
     assert errors == []
     assert caches[caching.ENVIRONMENT_OBJECTS].get(key) == start + 8 * 200
+
+
+# --- the fast path answers as the DRF path does ----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/flags/", "/api/v1/environment-document/"])
+def test_fast_path__same_body_and_headers_as_the_first_compiling_request(settings, path, server_key_client):
+    settings.ENVIRONMENT_VERSION_CHECK_SECONDS = 60
+    first = server_key_client.get(path)  # compiles: the DRF path
+    second = server_key_client.get(path)  # this process holds the version: the fast path
+
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert dict(second.headers) == dict(first.headers)
+
+
+def test_fast_path__identities_cache_hit__same_headers_as_a_miss(
+    settings, memcached_location, client_key_client, flags_environment
+):
+    _use_sdk_caches(settings, PYMEMCACHE, memcached_location, identities=True)
+    path = "/api/v1/identities/?identifier=erin"
+    miss, hit = client_key_client.get(path), client_key_client.get(path)
+
+    assert hit.content == miss.content
+    assert dict(hit.headers) == dict(miss.headers)
+    assert "no-store" in hit["Cache-Control"]

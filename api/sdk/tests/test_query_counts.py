@@ -53,6 +53,7 @@ QUERIES = {
     "identities_get_transient": 1,  # the lookup (a stored identity's traits are used)
     "identities_post_unchanged_traits": 1,
     "identities_post_new_trait": 2,  # + one bulk insert of new traits
+    "identities_post_changed_traits": 2,  # + one UPDATE for every changed trait together
     "traits_set": 2,
     "analytics_v1": 2,  # update, insert of the hour's bucket
 }
@@ -88,6 +89,19 @@ def test_query_counts__sdk_endpoints(request, size, client_key_client, server_ke
             lambda: client_key_client.post(
                 "/api/v1/identities/",
                 {"identifier": "known", "traits": [{"trait_key": "age", "trait_value": 3}]},
+                format="json",
+            )
+        ),
+        "identities_post_changed_traits": _queries(
+            lambda: client_key_client.post(
+                "/api/v1/identities/",
+                {
+                    "identifier": "known",
+                    "traits": [
+                        {"trait_key": "plan", "trait_value": "team"},
+                        {"trait_key": "age", "trait_value": 4},
+                    ],
+                },
                 format="json",
             )
         ),
