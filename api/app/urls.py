@@ -17,8 +17,17 @@ urlpatterns = [
     path("health/readiness/", core_views.readiness, name="health-readiness"),
     path("health", core_views.readiness),
     path("version/", core_views.version_info, name="version"),
+    # The dashboard's runtime configuration: one bundle serves every deployment.
+    path("config/", core_views.dashboard_config, name="dashboard-config"),
     # Anything else under /api/ is a JSON 404, even with DEBUG on.
     re_path(r"^api/", json_not_found),
+    # Every other path is the dashboard's to route (deep links survive a reload), except
+    # the server's own prefixes and file names (a missing /favicon.ico is a 404, not a page).
+    re_path(
+        r"^(?!(?:api|admin|health|static|version|ofrep|config)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
+        core_views.dashboard,
+        name="dashboard",
+    ),
 ]
 
 handler400 = "core.exceptions.json_bad_request"

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import TemplateDoesNotExist, loader
 from django.views.decorators.http import require_GET
 
 
@@ -54,3 +55,50 @@ def version_info(request: HttpRequest) -> JsonResponse:
             "package_versions": {".": settings.BANDEROLE_VERSION},
         }
     )
+
+
+# --- The dashboard ---------------------------------------------------------------------
+# frontend/ builds a single-page app: `npm run bundledjango` writes its assets into
+# STATIC_ROOT and its page into app/templates/webpack/index.html. Django serves that
+# page for every path the app routes itself, so a deep link survives a reload.
+DASHBOARD_TEMPLATE = "webpack/index.html"
+
+DASHBOARD_NOT_BUILT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Banderole</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>Banderole is running</h1>
+<p>The web dashboard has not been built on this server. With Node.js 20.19 or later:</p>
+<pre>cd frontend &amp;&amp; npm ci &amp;&amp; npm run bundledjango</pre>
+<p>then reload this page (after <code>manage.py collectstatic</code> in production).
+The Docker image builds it for you.</p>
+<p>Meanwhile: the admin API at <a href="/api/v1/docs/">/api/v1/docs/</a> and the
+Django admin at <a href="/admin/">/admin/</a>.</p>
+</body></html>
+"""
+
+
+@require_GET
+def dashboard_config(request: HttpRequest) -> JsonResponse:
+    """What the dashboard needs to know about this deployment, read at start-up.
+
+    One bundle serves every deployment: nothing here is baked in at build time.
+    """
+    return JsonResponse(
+        {
+            "api_url": "/api/v1/",
+            "version": settings.BANDEROLE_VERSION,
+            "allow_signup": not settings.PREVENT_SIGNUP,
+            "allow_registration_without_invite": settings.ALLOW_REGISTRATION_WITHOUT_INVITE,
+            "restrict_org_create_to_superusers": settings.RESTRICT_ORG_CREATE_TO_SUPERUSERS,
+        }
+    )
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard's page for any path it routes; a how-to-build page when it is not built."""
+    try:
+        template = loader.get_template(DASHBOARD_TEMPLATE)
+    except TemplateDoesNotExist:
+        return HttpResponse(DASHBOARD_NOT_BUILT)
+    return HttpResponse(template.render({}, request))

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver then serves STATIC_ROOT through whitenoise as gunicorn
+    # does, including the dashboard's assets that the frontend build writes there.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "rest_framework",
