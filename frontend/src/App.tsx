@@ -1,0 +1,62 @@
+import type { ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router";
+import { useAuth } from "./auth";
+import { Layout } from "./components/Layout";
+import { FeatureDetailPage } from "./pages/FeatureDetail";
+import { FeaturesPage } from "./pages/Features";
+import { HomePage } from "./pages/Home";
+import { IdentitiesPage } from "./pages/Identities";
+import { IdentityDetailPage } from "./pages/IdentityDetail";
+import { LoginPage, SignupPage } from "./pages/Login";
+import { MembersPage } from "./pages/Members";
+import { OrganisationsPage } from "./pages/Organisations";
+import { ProjectHomePage, ProjectSettingsPage } from "./pages/ProjectSettings";
+import { ProjectsPage } from "./pages/Projects";
+import { SdkKeysPage } from "./pages/SdkKeys";
+import { SegmentEditorPage } from "./pages/SegmentEditor";
+import { SegmentsPage } from "./pages/Segments";
+
+function SignedIn({ children }: { children: ReactNode }) {
+  const { token } = useAuth();
+  const location = useLocation();
+  if (!token) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/login?next=${next}`} replace />;
+  }
+  return <Layout>{children}</Layout>;
+}
+
+const env = "/projects/:projectId/environments/:envKey";
+
+export function App() {
+  const screens: [string, ReactNode][] = [
+    ["/", <HomePage />],
+    ["/organisations", <OrganisationsPage />],
+    ["/organisations/:orgId/projects", <ProjectsPage />],
+    ["/organisations/:orgId/members", <MembersPage />],
+    ["/projects/:projectId", <ProjectHomePage />],
+    ["/projects/:projectId/settings", <ProjectSettingsPage />],
+    ["/projects/:projectId/segments", <SegmentsPage />],
+    ["/projects/:projectId/segments/new", <SegmentEditorPage />],
+    ["/projects/:projectId/segments/:segmentId", <SegmentEditorPage />],
+    [`${env}/features`, <FeaturesPage />],
+    [`${env}/features/:featureId`, <FeatureDetailPage />],
+    [`${env}/identities`, <IdentitiesPage />],
+    [`${env}/identities/:identityId`, <IdentityDetailPage />],
+    [`${env}/sdk-keys`, <SdkKeysPage />],
+  ];
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/signup" element={<SignupPage />} />
+      {screens.map(([path, element]) => (
+        <Route key={path} path={path} element={<SignedIn>{element}</SignedIn>} />
+      ))}
+      <Route path="*" element={<SignedIn><NotFound /></SignedIn>} />
+    </Routes>
+  );
+}
+
+function NotFound() {
+  return <Navigate to="/" replace />;
+}
