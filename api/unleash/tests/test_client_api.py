@@ -469,3 +469,17 @@ def test_environment__deleted__its_key_gets_401(flags_environment, server_key):
     Environment.objects.filter(pk=flags_environment.pk).delete()
 
     assert client.get("/api/client/features").status_code == 401
+
+
+def test_translation__through_a_shared_cache__pickles_and_renders_the_same(flags_environment):
+    import pickle
+
+    from environments.documents import compiled_environment
+    from unleash.services import Query, unleash_environment
+
+    translated = unleash_environment(compiled_environment(flags_environment.id, flags_environment.updated_at))
+    query = Query(inline_segments=False)
+
+    copy = pickle.loads(pickle.dumps(translated))
+
+    assert copy.render(query) == translated.render(query)
