@@ -53,7 +53,8 @@ QUERIES = {
     "identities_get_transient": 1,  # the lookup (a stored identity's traits are used)
     "identities_post_unchanged_traits": 1,
     "identities_post_new_trait": 2,  # + one bulk insert of new traits
-    "identities_post_changed_traits": 2,  # + one UPDATE for every changed trait together
+    # + one UPDATE for all changed traits together on PostgreSQL; one each (two here) on SQLite.
+    "identities_post_changed_traits": 2 if connection.vendor == "postgresql" else 3,
     "traits_set": 2,
     "analytics_v1": 2,  # update, insert of the hour's bucket
 }
