@@ -59,6 +59,11 @@ class Case:
     key: str | None  # "client", "server" or None
     ceiling_ratio: float | None  # target share of the liveness ceiling
     p99_ms_at_16: float | None
+    key_header: str = "X-Environment-Key"
+    extra_headers: tuple[tuple[str, str], ...] = ()
+
+    def headers(self, key: str | None) -> dict[str, str]:
+        return {**({self.key_header: key} if key else {}), **dict(self.extra_headers)}
 
 
 CASES = (
@@ -66,6 +71,18 @@ CASES = (
     Case("flags", "GET", "/api/v1/flags/", "get.lua", "client", 0.80, 25),
     Case("document", "GET", "/api/v1/environment-document/", "get.lua", "server", 0.60, 25),
     Case("identities_get", "GET", "/api/v1/identities/", "identities_get.lua", "client", 0.50, 25),
+    # The same flags through Unleash's client API (no target: issue 8 asks for the figure).
+    Case(
+        "unleash_features",
+        "GET",
+        "/api/client/features",
+        "get.lua",
+        "server",
+        None,
+        None,
+        key_header="Authorization",
+        extra_headers=(("Unleash-Client-Spec", "5.0.0"),),
+    ),
     # The write path last: the database work it leaves behind (dead rows, dirty pages)
     # would slow whichever case came next; settle_database() clears it before the next round.
     Case("identities_post", "POST", "/api/v1/identities/", "identities_post.lua", "client", 0.30, 50),
@@ -359,7 +376,7 @@ class Target:
 
 def check_case(target: Target, case: Case) -> None:
     """One request by hand before the load: a case that answers 4xx would measure the wrong thing."""
-    headers = {"X-Environment-Key": key} if (key := target.key_for(case)) else {}
+    headers = case.headers(target.key_for(case))
     identifier = target.identifier_format % 1
     if case.method == "POST":
         body = {"identifier": identifier, "traits": [{"trait_key": "plan", "trait_value": "pro"}]}
@@ -380,8 +397,8 @@ def run_wrk(target: Target, case: Case, connections: int, threads: int, duration
         "--timeout=10s",
         f"--script={case.script}",
     ]
-    if key := target.key_for(case):
-        command.append(f"--header=X-Environment-Key: {key}")
+    for name, value in case.headers(target.key_for(case)).items():
+        command.append(f"--header={name}: {value}")
     command.append(target.url + case.path)
     if case.script.startswith("identities"):
         command += ["--", target.identifier_format, str(target.identity_count)]
