@@ -7,10 +7,9 @@ as ``sdk.authentication``; each app answers failures in its own protocol's words
 
 from __future__ import annotations
 
-from environments import caching
-from sdk.authentication import EnvironmentKeyAuth
+from rest_framework import exceptions
 
-MAX_KEY_LENGTH = 200
+from sdk.authentication import EnvironmentKeyAuth, authenticate_key
 
 
 def bearer_or_raw(header: str) -> str:
@@ -22,14 +21,7 @@ def bearer_or_raw(header: str) -> str:
 
 def resolve_key(key: str) -> EnvironmentKeyAuth | None:
     """The environment and version a key names, or None; ``.compiled`` then checks the key still opens it."""
-    if not key or len(key) > MAX_KEY_LENGTH:
+    try:
+        return authenticate_key(key)
+    except exceptions.AuthenticationFailed:
         return None
-    found = caching.environment_id_for_key(key)
-    if found is None:
-        return None
-    environment_id, key_hash = found
-    version = caching.current_version(environment_id)
-    if version is None:  # the environment was deleted
-        caching.forget_key(key_hash)
-        return None
-    return EnvironmentKeyAuth(environment_id, version, key, key_hash)
