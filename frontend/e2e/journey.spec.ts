@@ -9,6 +9,8 @@ mkdirSync(shots, { recursive: true });
 
 async function shot(page: Page, name: string) {
   const path = resolve(shots, `${name}.png`);
+  // The header is fixed: from the top, a full-page shot shows it once, where it is.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   console.log(`screenshot: ${path}`);
 }
@@ -61,6 +63,7 @@ test("a new user runs releases from the dashboard", async ({ page, request }) =>
   await dialog.getByLabel("Value", { exact: true }).fill("blue");
   await dialog.getByRole("button", { name: "Create feature" }).click();
   await expect(page.getByRole("heading", { name: "new_checkout" })).toBeVisible();
+  await expect(page.getByLabel("Value in Development", { exact: true })).toHaveValue("blue");
 
   await page.getByRole("link", { name: "← All features" }).click();
   await page.getByRole("button", { name: "Create feature" }).click();

@@ -21,7 +21,7 @@ import { useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, PAGE_SIZE, api, unwrap, type Schemas } from "../api/client";
 import { useEnvironmentStates, useToggleFeature } from "../api/features";
-import { keys, useEnvironments } from "../api/queries";
+import { keys, useEnvironments, useProject } from "../api/queries";
 import { EmptyState, ErrorMessage, FormError, Loading, PageTitle, Pager, fieldError, showValue } from "../components/common";
 import { ValueInput, type FlagValue } from "../components/ValueInput";
 
@@ -71,9 +71,13 @@ export function CreateFeatureModal({ projectId, opened, onClose }: { projectId: 
   const [enabled, setEnabled] = useState(false);
   const [value, setValue] = useState<FlagValue>("");
   const [variants, setVariants] = useState<VariantDraft[]>([{ value: "", allocation: 50 }]);
+  const project = useProject(projectId);
+  // With the project's "prevent flag defaults" (the default), a new feature starts off and
+  // empty in every environment; as in Flagsmith, what was entered goes to this environment.
+  const perEnvironment = Boolean(project.data?.prevent_flag_defaults && envKey);
   const create = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: async () => {
+      const feature = await unwrap(
         api.POST("/api/v1/projects/{project_pk}/features/", {
           params: { path: { project_pk: String(projectId) } },
           body: {
@@ -85,7 +89,25 @@ export function CreateFeatureModal({ projectId, opened, onClose }: { projectId: 
             multivariate_options: type === "MULTIVARIATE" ? variants.map(optionBody) : [],
           },
         }),
-      ),
+      );
+      if (perEnvironment && (enabled || (value !== "" && value !== null))) {
+        const states = await unwrap(
+          api.GET("/api/v1/environments/{environment_api_key}/featurestates/", {
+            params: { path: { environment_api_key: envKey! }, query: { feature: feature.id } },
+          }),
+        );
+        const state = states.results[0];
+        if (state) {
+          await unwrap(
+            api.PATCH("/api/v1/environments/{environment_api_key}/featurestates/{id}/", {
+              params: { path: { environment_api_key: envKey!, id: String(state.id) } },
+              body: { enabled, feature_state_value: value === "" ? null : value },
+            }),
+          );
+        }
+      }
+      return feature;
+    },
     onSuccess: async (feature) => {
       await queryClient.invalidateQueries({ queryKey: keys.features(projectId) });
       await queryClient.invalidateQueries({ queryKey: ["feature-states"] });
@@ -125,7 +147,17 @@ export function CreateFeatureModal({ projectId, opened, onClose }: { projectId: 
               { value: "MULTIVARIATE", label: "Multivariate (variants by %)" },
             ]}
           />
-          <Checkbox label="Enabled by default in every environment" checked={enabled} onChange={(event) => setEnabled(event.currentTarget.checked)} />
+          <Checkbox
+            label={perEnvironment ? "Enabled in this environment" : "Enabled by default in every environment"}
+            checked={enabled}
+            onChange={(event) => setEnabled(event.currentTarget.checked)}
+          />
+          {perEnvironment && (
+            <Text size="xs" c="dimmed">
+              This project starts new features off and without a value in its other environments (its “prevent flag
+              defaults” setting); the value below applies to this environment.
+            </Text>
+          )}
           <ValueInput label={type === "MULTIVARIATE" ? "Control value" : "Value"} value={value} onChange={setValue} error={fieldError(create.error, "initial_value")} />
           {type === "MULTIVARIATE" && (
             <Stack gap="xs">
@@ -247,12 +279,12 @@ export function FeaturesPage() {
       )}
       {features.data && features.data.count > 0 && (
         <>
-          <Table.ScrollContainer minWidth={520}>
+          <Table.ScrollContainer minWidth={300}>
             <Table verticalSpacing="sm" highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Feature</Table.Th>
-                  <Table.Th>Value</Table.Th>
+                  <Table.Th visibleFrom="sm">Value</Table.Th>
                   <Table.Th ta="right">Enabled</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -280,7 +312,7 @@ export function FeaturesPage() {
                           )}
                         </Stack>
                       </Table.Td>
-                      <Table.Td>
+                      <Table.Td visibleFrom="sm">
                         <Text size="sm" ff="monospace" lineClamp={1} maw={260}>
                           {state ? showValue(state.feature_state_value) : "…"}
                         </Text>

@@ -23,7 +23,9 @@ export interface EffectiveFlag {
 export function whyItWon(flag: EffectiveFlag): string {
   if (flag.overridden_by === "IDENTITY") return "Identity override";
   if (flag.overridden_by === "SEGMENT") return `Segment override: ${flag.segment?.name ?? "a segment"}`;
-  if (flag.variant) return `Variant ${flag.variant} of the environment's split`;
+  if (flag.feature.type === "MULTIVARIATE") {
+    return flag.variant ? `Environment: variant ${flag.variant} of the % split` : "Environment: multivariate % split";
+  }
   return "Environment default";
 }
 
