@@ -1,7 +1,10 @@
 """Personas and services shared by every test.
 
-Personas (STYLE.md §12): an organisation ``admin``, a ``member`` with the USER
-role, an ``outsider`` who belongs to another organisation, and anonymous.
+Personas (STYLE.md §12): an organisation ``admin``; a ``member`` with the USER
+role who may *view* the ``project`` and its ``environment`` (VIEW_PROJECT,
+VIEW_ENVIRONMENT and VIEW_IDENTITIES, nothing more: writes are 403); an
+``outsider`` who belongs to another organisation; and anonymous. The permission
+matrix (tests/test_permission_matrix.py) adds members with and without each key.
 """
 
 from __future__ import annotations
@@ -75,8 +78,14 @@ def admin_user(organisation: Organisation) -> User:
 
 
 @pytest.fixture
-def member_user(organisation: Organisation) -> User:
-    return MembershipFactory(organisation=organisation, role=OrganisationRole.USER).user
+def member_user(organisation: Organisation, project: Project, environment: Environment) -> User:
+    from permissions.models import VIEW_ENVIRONMENT, VIEW_IDENTITIES, VIEW_PROJECT
+    from permissions.tests.factories import grant
+
+    user = MembershipFactory(organisation=organisation, role=OrganisationRole.USER).user
+    grant(user, project, [VIEW_PROJECT])
+    grant(user, environment, [VIEW_ENVIRONMENT, VIEW_IDENTITIES])
+    return user
 
 
 @pytest.fixture

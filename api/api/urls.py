@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("environments.urls")),
     path("", include("features.urls")),
     path("", include("segments.urls")),
+    path("", include("audit.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from environments.models import Environment
-from organisations.models import Organisation
+from permissions.access import mark_visible
 
 
 class EnvironmentNestedMixin:
@@ -15,7 +15,8 @@ class EnvironmentNestedMixin:
                 Environment.objects.for_user(self.request.user).select_related("project__organisation"),  # type: ignore[attr-defined]
                 api_key=self.kwargs["environment_api_key"],  # type: ignore[attr-defined]
             )
+            mark_visible(self._environment, self.request.user)  # type: ignore[attr-defined]
         return self._environment
 
-    def get_permission_organisation(self, obj: object = None) -> Organisation:
-        return self.get_environment().project.organisation
+    def get_permission_target(self, obj: object = None) -> Environment:
+        return self.get_environment()

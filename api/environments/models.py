@@ -22,9 +22,10 @@ def hash_server_key(key: str) -> str:
 
 class EnvironmentQuerySet(models.QuerySet["Environment"]):
     def for_user(self, user) -> EnvironmentQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(project__organisation__memberships__user=user)
+        """The environments ``user`` may see (VIEW_ENVIRONMENT or an admin above it)."""
+        from permissions.checks import environments_for
+
+        return self.filter(pk__in=environments_for(user).values("pk"))
 
 
 class Environment(models.Model):

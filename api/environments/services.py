@@ -5,24 +5,78 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import record, snapshot
 from environments import caching
 from environments.models import Environment, EnvironmentAPIKey
 
 
 def create_server_key(
-    *, environment: Environment, name: str, expires_at: datetime | None = None, active: bool = True
+    *,
+    environment: Environment,
+    name: str,
+    expires_at: datetime | None = None,
+    active: bool = True,
+    user: Any = None,
 ) -> EnvironmentAPIKey:
     """Create a ``ser.`` key; the plain key is on the returned object, once."""
     key = EnvironmentAPIKey.generate_key()
     api_key = EnvironmentAPIKey(environment=environment, name=name, expires_at=expires_at, active=active)
     api_key.set_key(key)
-    api_key.save()
+    with transaction.atomic():
+        api_key.save()
+        record(actor=user, action=AuditAction.CREATE, instance=api_key)
     api_key.plain_key = key  # type: ignore[attr-defined]
     return api_key
+
+
+def update_server_key(api_key: EnvironmentAPIKey, data: dict[str, Any], user: Any) -> EnvironmentAPIKey:
+    with transaction.atomic():
+        before = snapshot(api_key)
+        for field, value in data.items():
+            setattr(api_key, field, value)
+        api_key.save()
+        record(actor=user, action=AuditAction.UPDATE, instance=api_key, before=before)
+    return api_key
+
+
+def delete_server_key(api_key: EnvironmentAPIKey, user: Any) -> None:
+    with transaction.atomic():
+        record(actor=user, action=AuditAction.DELETE, instance=api_key, before=snapshot(api_key))
+        api_key.delete()
+
+
+def create_environment(data: dict[str, Any], user: Any) -> Environment:
+    """An environment with a default state for every feature of its project, all or nothing."""
+    from features.services import create_feature_states_for_environment
+
+    with transaction.atomic():
+        environment = Environment.objects.create(**data)
+        create_feature_states_for_environment(environment)
+        record(actor=user, action=AuditAction.CREATE, instance=environment)
+    return environment
+
+
+def update_environment(environment: Environment, data: dict[str, Any], user: Any) -> Environment:
+    with transaction.atomic():
+        before = snapshot(environment)
+        for field, value in data.items():
+            setattr(environment, field, value)
+        environment.save()
+        mark_environments_changed(environment_ids=[environment.pk])
+        record(actor=user, action=AuditAction.UPDATE, instance=environment, before=before)
+    return environment
+
+
+def delete_environment(environment: Environment, user: Any) -> None:
+    with transaction.atomic():
+        record(actor=user, action=AuditAction.DELETE, instance=environment, before=snapshot(environment))
+        environment.delete()
 
 
 def mark_environments_changed(
@@ -70,7 +124,7 @@ CLONED_ENVIRONMENT_FIELDS = (
 NOT_CLONED_ENVIRONMENT_FIELDS = ("id", "uuid", "name", "project", "api_key", "created_date", "updated_at")
 
 
-def clone_environment(source: Environment, name: str) -> Environment:
+def clone_environment(source: Environment, name: str, user: Any = None) -> Environment:
     """A new environment of the same project that serves what ``source`` serves.
 
     It gets a new client key, ``source``'s settings, a copy of every environment
@@ -110,5 +164,8 @@ def clone_environment(source: Environment, name: str) -> Environment:
         copy_feature_states(
             list(FeatureState.objects.filter(environment=source, identity__isnull=True).order_by("id")),
             lambda state: {"environment": clone, "feature_segment_id": clone_segment_ids.get(state.feature_segment_id)},
+        )
+        record(
+            actor=user, action=AuditAction.CREATE, instance=clone, log=f"Environment cloned from {source.name}: {clone}"
         )
     return clone

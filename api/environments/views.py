@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -19,35 +18,63 @@ from environments.filters import EnvironmentFilterSet
 from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment, EnvironmentAPIKey
 from environments.serializers import EnvironmentAPIKeySerializer, EnvironmentCloneSerializer, EnvironmentSerializer
-from features.services import create_feature_states_for_environment
-from organisations.models import Organisation
-from organisations.permissions import ChangedByOrganisationAdmin, is_organisation_admin
+from permissions import checks
+from permissions.access import ADMIN, HasPermission, holds, mark_visible
+from permissions.models import CREATE_ENVIRONMENT, VIEW_ENVIRONMENT, PermissionType
+from permissions.serializers import MyPermissionsSerializer, PermissionKeySerializer
+from projects.models import Project
 
 
 class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
-    """Environments, addressed by their client key: ``environments/{api_key}/``."""
+    """Environments, addressed by their client key: ``environments/{api_key}/``.
+
+    VIEW_ENVIRONMENT reads; environment admins change and delete; CREATE_ENVIRONMENT on
+    the project creates and clones.
+    """
 
     serializer_class = EnvironmentSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "retrieve": VIEW_ENVIRONMENT,
+        "document": VIEW_ENVIRONMENT,
+        "my_permissions": VIEW_ENVIRONMENT,
+        "update": ADMIN,
+        "partial_update": ADMIN,
+        "destroy": ADMIN,
+        "clone": CREATE_ENVIRONMENT,
+    }
     filterset_class = EnvironmentFilterSet
     lookup_field = "api_key"
 
     def get_queryset(self) -> QuerySet[Environment]:
         return Environment.objects.for_user(self.request.user).select_related("project__organisation")
 
-    def get_permission_organisation(self, obj: Environment | None = None) -> Organisation | None:
-        return obj.project.organisation if obj is not None else None
+    def get_object(self) -> Environment:
+        obj = super().get_object()
+        mark_visible(obj, self.request.user)  # fetched through for_user: visible
+        return obj
+
+    def get_permission_target(self, obj: Environment | None = None) -> Environment | Project | None:
+        if obj is not None and self.action == "clone":
+            return obj.project
+        return obj
 
     def filter_queryset(self, queryset: QuerySet[Environment]) -> QuerySet[Environment]:
         # The required ``project`` filter is for the list; a client key names one environment.
         return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def perform_create(self, serializer: EnvironmentSerializer) -> None:
-        if not is_organisation_admin(self.request.user, serializer.validated_data["project"].organisation_id):
-            raise PermissionDenied("Only an organisation admin may create environments.")
-        # The environment and its feature states exist together or not at all.
-        with transaction.atomic():
-            create_feature_states_for_environment(serializer.save())
+        if not holds(self.request.user, serializer.validated_data["project"], CREATE_ENVIRONMENT):
+            raise PermissionDenied("You need the CREATE_ENVIRONMENT permission on this project.")
+        serializer.instance = services.create_environment(serializer.validated_data, self.request.user)
+
+    def perform_update(self, serializer: EnvironmentSerializer) -> None:
+        serializer.instance = services.update_environment(
+            serializer.instance, serializer.validated_data, self.request.user
+        )
+
+    def perform_destroy(self, instance: Environment) -> None:
+        services.delete_environment(instance, self.request.user)
 
     @extend_schema(request=EnvironmentCloneSerializer, responses={201: EnvironmentSerializer})
     @action(detail=True, methods=["post"])
@@ -56,8 +83,22 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         source = self.get_object()
         serializer = EnvironmentCloneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        clone = services.clone_environment(source, serializer.validated_data["name"])
+        clone = services.clone_environment(source, serializer.validated_data["name"], request.user)
         return Response(self.get_serializer(clone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MyPermissionsSerializer)
+    @action(detail=True, methods=["get"], url_path="my-permissions", pagination_class=None, filterset_class=None)
+    def my_permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        admin, keys = checks.environment_permissions(request.user, self.get_object())
+        return Response({"admin": admin, "permissions": sorted(keys)})
+
+    @extend_schema(responses=PermissionKeySerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The environment-level permission keys."""
+        from permissions.views import permission_keys_response
+
+        return permission_keys_response(PermissionType.ENVIRONMENT)
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
@@ -82,11 +123,11 @@ class EnvironmentAPIKeyViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Server-side keys of one environment; secrets, so organisation admins only."""
+    """Server-side keys of one environment; secrets, so environment admins only."""
 
     serializer_class = EnvironmentAPIKeySerializer
-    permission_classes = [ChangedByOrganisationAdmin]
-    admin_only = True
+    permission_classes = [HasPermission]
+    permission_keys = dict.fromkeys(("list", "retrieve", "create", "update", "partial_update", "destroy"), ADMIN)
     pagination_class = None
     lookup_value_regex = "[0-9]+"
 
@@ -97,5 +138,13 @@ class EnvironmentAPIKeyViewSet(
 
     def perform_create(self, serializer: EnvironmentAPIKeySerializer) -> None:
         serializer.instance = services.create_server_key(
-            environment=self.get_environment(), **serializer.validated_data
+            environment=self.get_environment(), user=self.request.user, **serializer.validated_data
         )
+
+    def perform_update(self, serializer: EnvironmentAPIKeySerializer) -> None:
+        serializer.instance = services.update_server_key(
+            serializer.instance, serializer.validated_data, self.request.user
+        )
+
+    def perform_destroy(self, instance: EnvironmentAPIKey) -> None:
+        services.delete_server_key(instance, self.request.user)

@@ -55,9 +55,9 @@ class Tag(models.Model):
 
 class FeatureQuerySet(models.QuerySet["Feature"]):
     def for_user(self, user) -> FeatureQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(project__organisation__memberships__user=user)
+        from permissions.checks import projects_for
+
+        return self.filter(project__in=projects_for(user).values("pk"))
 
 
 class Feature(models.Model):

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from audit.models import AuditAction
+from audit.services import record, snapshot
 from environments.models import Environment
 from environments.services import mark_environments_changed
 from features.models import (
@@ -72,6 +74,33 @@ def json_typed_value(value: Any) -> dict[str, Any]:
     if isinstance(value, int):
         return typed_value_fields(FeatureValueType.INTEGER, value)
     return typed_value_fields(FeatureValueType.STRING, value)
+
+
+def feature_snapshot(feature: Feature) -> dict[str, Any]:
+    return snapshot(
+        feature,
+        {
+            "tags": sorted(feature.tags.values_list("id", flat=True)),
+            "owners": sorted(feature.owners.values_list("id", flat=True)),
+        },
+    )
+
+
+def feature_state_snapshot(feature_state: FeatureState) -> dict[str, Any]:
+    """A feature state with its value and variant shares, for audit diffs."""
+    value = FeatureStateValue.objects.filter(feature_state=feature_state).first()
+    shares = MultivariateFeatureStateValue.objects.filter(feature_state=feature_state).order_by(
+        "multivariate_feature_option_id"
+    )
+    return snapshot(
+        feature_state,
+        {
+            "feature_state_value": value.value if value is not None else None,
+            "multivariate_feature_state_values": {
+                str(share.multivariate_feature_option_id): share.percentage_allocation for share in shares
+            },
+        },
+    )
 
 
 def _touch_environments(environment_ids: Iterable[int]) -> None:
@@ -197,6 +226,7 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
             environments = list(project.environments.all())
             _create_states([(feature, environment) for environment in environments], project)
             _touch_environments(environment.id for environment in environments)
+            record(actor=user, action=AuditAction.CREATE, instance=feature, after=feature_snapshot(feature))
     except IntegrityError as exc:
         # The serializer checks the name first; this is the race it cannot see.
         raise ValidationError({"name": ["A feature with this name already exists in the project."]}) from exc
@@ -254,6 +284,7 @@ def create_multivariate_option(feature: Feature, data: dict[str, Any], user: Any
             ]
         )
         _touch_environments(state.environment_id for state in states)
+        record(actor=user, action=AuditAction.CREATE, instance=option)
     return option
 
 
@@ -265,16 +296,19 @@ def update_multivariate_option(
         feature = Feature.objects.select_for_update().get(pk=option.feature_id)
         if "default_percentage_allocation" in data:
             check_default_allocations(feature, data["default_percentage_allocation"], exclude_option_id=option.pk)
+        before = snapshot(option)
         for field, value in data.items():
             setattr(option, field, value)
         option.save()
         touch_feature_environments(feature)
+        record(actor=user, action=AuditAction.UPDATE, instance=option, before=before)
     return option
 
 
 def delete_multivariate_option(option: MultivariateFeatureOption, user: Any) -> None:
     with transaction.atomic():
         touch_feature_environments(option.feature)
+        record(actor=user, action=AuditAction.DELETE, instance=option, before=snapshot(option))
         option.delete()
 
 
@@ -283,6 +317,7 @@ def update_feature(feature: Feature, data: dict[str, Any], user: Any) -> Feature
     data = dict(data)
     tags = data.pop("tags", None)
     with transaction.atomic():
+        before = feature_snapshot(feature)
         if tags is not None:
             feature.tags.set(tags)
         for field, value in data.items():
@@ -293,6 +328,7 @@ def update_feature(feature: Feature, data: dict[str, Any], user: Any) -> Feature
         except IntegrityError as exc:
             raise ValidationError({"name": ["A feature with this name already exists in the project."]}) from exc
         touch_feature_environments(feature)
+        record(actor=user, action=AuditAction.UPDATE, instance=feature, before=before, after=feature_snapshot(feature))
     return feature
 
 
@@ -300,6 +336,7 @@ def delete_feature(feature: Feature, user: Any) -> None:
     """Delete a feature with its states and variants (a hard delete, unlike Flagsmith's soft one)."""
     with transaction.atomic():
         touch_feature_environments(feature)
+        record(actor=user, action=AuditAction.DELETE, instance=feature, before=feature_snapshot(feature))
         feature.delete()
 
 
@@ -317,6 +354,7 @@ def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user
     left alone.
     """
     with transaction.atomic():
+        before = feature_state_snapshot(feature_state)
         if "enabled" in data:
             feature_state.enabled = data["enabled"]
         # Always saved, so updated_at records the change.
@@ -337,6 +375,10 @@ def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user
                 kept.append(mv_value.pk)
             feature_state.multivariate_feature_state_values.exclude(pk__in=kept).delete()
         _touch_environments([feature_state.environment_id])
+        after = feature_state_snapshot(feature_state)
+        # The state row is saved every time (updated_at); an unchanged save is no event.
+        if after != before:
+            record(actor=user, action=AuditAction.UPDATE, instance=feature_state, before=before, after=after)
     return feature_state
 
 
@@ -345,14 +387,25 @@ TAG_LABEL_TAKEN = "A tag with this label already exists in the project."
 
 def save_tag(tag: Tag, data: dict[str, Any], user: Any) -> Tag:
     """Create or change a tag; a label clash the serializer could not see becomes a 400, not a 500."""
+    created = tag.pk is None
+    before = {} if created else snapshot(tag)
     for field, value in data.items():
         setattr(tag, field, value)
     try:
         with transaction.atomic():
             tag.save()
+            record(
+                actor=user, action=AuditAction.CREATE if created else AuditAction.UPDATE, instance=tag, before=before
+            )
     except IntegrityError as exc:
         raise ValidationError({"label": [TAG_LABEL_TAKEN]}) from exc
     return tag
+
+
+def delete_tag(tag: Tag, user: Any) -> None:
+    with transaction.atomic():
+        record(actor=user, action=AuditAction.DELETE, instance=tag, before=snapshot(tag))
+        tag.delete()
 
 
 def _organisation_user_ids(feature: Feature, user_ids: Iterable[int]) -> set[int]:
@@ -373,7 +426,10 @@ def add_feature_owners(feature: Feature, user_ids: list[int], user: Any) -> Feat
     """Make members of the feature's organisation its owners; anyone else is refused, and nothing is added."""
     wanted = set(user_ids)
     _refuse_unknown_users(wanted - _organisation_user_ids(feature, wanted))
-    feature.owners.add(*wanted)
+    with transaction.atomic():
+        before = feature_snapshot(feature)
+        feature.owners.add(*wanted)
+        record(actor=user, action=AuditAction.UPDATE, instance=feature, before=before, after=feature_snapshot(feature))
     return feature
 
 
@@ -382,7 +438,10 @@ def remove_feature_owners(feature: Feature, user_ids: list[int], user: Any) -> F
     wanted = set(user_ids)
     current_owners = set(feature.owners.filter(pk__in=wanted).values_list("pk", flat=True))
     _refuse_unknown_users(wanted - current_owners - _organisation_user_ids(feature, wanted))
-    feature.owners.remove(*current_owners)
+    with transaction.atomic():
+        before = feature_snapshot(feature)
+        feature.owners.remove(*current_owners)
+        record(actor=user, action=AuditAction.UPDATE, instance=feature, before=before, after=feature_snapshot(feature))
     return feature
 
 
@@ -493,6 +552,13 @@ def create_segment_override(
                 ]
             )
             _touch_environments([environment.pk])
+            record(
+                actor=user,
+                action=AuditAction.CREATE,
+                instance=feature_segment,
+                after=snapshot(feature_segment, {"state": feature_state_snapshot(feature_state)}),
+                log=f"Segment override created: {feature.name} for segment {segment.name}",
+            )
     except IntegrityError as exc:
         # The existence check above runs under the feature lock; this is a writer that did not take it.
         raise ValidationError({"segment": ["This segment already overrides the feature in this environment."]}) from exc
@@ -506,9 +572,16 @@ def move_segment_override(feature_segment: FeatureSegment, priority: int, user: 
         group = _override_group(feature_segment.feature_id, feature_segment.environment_id)
         moving = next(item for item in group if item.pk == feature_segment.pk)
         group.remove(moving)
+        before = feature_segment.priority
         group.insert(min(priority, len(group)), moving)
         _renumber(group)
         _touch_environments([feature_segment.environment_id])
+        record(
+            actor=user,
+            action=AuditAction.UPDATE,
+            instance=feature_segment,
+            changes={"priority": {"old": before, "new": moving.priority}} if before != moving.priority else {},
+        )
     feature_segment.priority = moving.priority
     return feature_segment
 
@@ -541,8 +614,17 @@ def reorder_segment_overrides(priorities: dict[int, int], user: Any) -> list[Fea
         ordered = []
         for slot in range(len(group)):
             ordered.append(slots[slot] if slot in slots else others.pop(0))
+        old_priorities = {item.pk: item.priority for item in group}
         _renumber(ordered)
         _touch_environments([sample.environment_id])
+        for item in ordered:
+            if old_priorities[item.pk] != item.priority:
+                record(
+                    actor=user,
+                    action=AuditAction.UPDATE,
+                    instance=item,
+                    changes={"priority": {"old": old_priorities[item.pk], "new": item.priority}},
+                )
     return ordered
 
 
@@ -550,6 +632,7 @@ def delete_segment_override(feature_segment: FeatureSegment, user: Any) -> None:
     """Delete an override with its state and close the gap it leaves in the priorities."""
     with transaction.atomic():
         _lock_feature(feature_segment.feature_id)
+        record(actor=user, action=AuditAction.DELETE, instance=feature_segment, before=snapshot(feature_segment))
         feature_segment.delete()
         _renumber(_override_group(feature_segment.feature_id, feature_segment.environment_id))
         _touch_environments([feature_segment.environment_id])

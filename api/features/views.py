@@ -30,16 +30,36 @@ from features.serializers import (
     SegmentOverrideFeatureStateSerializer,
     TagSerializer,
 )
-from organisations.models import Organisation
-from organisations.permissions import ChangedByOrganisationAdmin
+from permissions.access import HasPermission
+from permissions.models import (
+    CREATE_FEATURE,
+    DELETE_FEATURE,
+    EDIT_FEATURE,
+    MANAGE_SEGMENT_OVERRIDES,
+    MANAGE_TAGS,
+    UPDATE_FEATURE_STATE,
+    VIEW_ENVIRONMENT,
+    VIEW_PROJECT,
+)
 from projects.mixins import ProjectNestedMixin
+
+_READ = {"list": VIEW_PROJECT, "retrieve": VIEW_PROJECT}
 
 
 class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
-    """Features of one project: members read, organisation admins write."""
+    """Features of one project: VIEW_PROJECT reads, CREATE_/EDIT_/DELETE_FEATURE write."""
 
     serializer_class = FeatureSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        **_READ,
+        "create": CREATE_FEATURE,
+        "update": EDIT_FEATURE,
+        "partial_update": EDIT_FEATURE,
+        "destroy": DELETE_FEATURE,
+        "add_owners": EDIT_FEATURE,
+        "remove_owners": EDIT_FEATURE,
+    }
     filterset_class = FeatureFilterSet
     lookup_value_regex = "[0-9]+"
 
@@ -72,10 +92,17 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
 
 
 class TagViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
-    """Tags of one project: members read, organisation admins write."""
+    """Tags of one project: VIEW_PROJECT reads, MANAGE_TAGS writes."""
 
     serializer_class = TagSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        **_READ,
+        "create": MANAGE_TAGS,
+        "update": MANAGE_TAGS,
+        "partial_update": MANAGE_TAGS,
+        "destroy": MANAGE_TAGS,
+    }
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Tag]:
@@ -83,12 +110,22 @@ class TagViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
             return Tag.objects.none()
         return Tag.objects.filter(project=self.get_project())
 
+    def perform_destroy(self, instance: Tag) -> None:
+        services.delete_tag(instance, self.request.user)
+
 
 class MultivariateFeatureOptionViewSet(ProjectNestedMixin, viewsets.ModelViewSet):
-    """Variants of one multivariate feature."""
+    """Variants of one multivariate feature: VIEW_PROJECT reads, EDIT_FEATURE writes."""
 
     serializer_class = MultivariateFeatureOptionSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        **_READ,
+        "create": EDIT_FEATURE,
+        "update": EDIT_FEATURE,
+        "partial_update": EDIT_FEATURE,
+        "destroy": EDIT_FEATURE,
+    }
     lookup_value_regex = "[0-9]+"
 
     def get_feature(self) -> Feature:
@@ -121,10 +158,22 @@ class FeatureStateViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Environment defaults of every feature, addressed under the environment's client key."""
+    """Environment defaults of every feature, addressed under the environment's client key.
+
+    VIEW_ENVIRONMENT reads; UPDATE_FEATURE_STATE changes a default, MANAGE_SEGMENT_OVERRIDES
+    the state of a segment override.
+    """
 
     serializer_class = FeatureStateSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+
+    def get_required_permission(self, obj: FeatureState | None = None) -> str:
+        if self.action in ("list", "retrieve"):
+            return VIEW_ENVIRONMENT
+        if obj is not None and obj.feature_segment_id is not None:
+            return MANAGE_SEGMENT_OVERRIDES
+        return UPDATE_FEATURE_STATE if obj is not None else VIEW_ENVIRONMENT
+
     filterset_class = FeatureStateFilterSet
     lookup_value_regex = "[0-9]+"
 
@@ -160,7 +209,7 @@ class FeatureStateViewSet(
     ),
 )
 class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
-    """Segment overrides (``features/feature-segments/``): members read, organisation admins write.
+    """Segment overrides (``features/feature-segments/``): VIEW_ENVIRONMENT reads, MANAGE_SEGMENT_OVERRIDES writes.
 
     The list names its (feature, environment) in the query; a write names its
     environment in the body, so an environment the caller cannot see is a 404
@@ -168,7 +217,16 @@ class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     """
 
     serializer_class = FeatureSegmentSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "list": VIEW_ENVIRONMENT,
+        "retrieve": VIEW_ENVIRONMENT,
+        "create": MANAGE_SEGMENT_OVERRIDES,
+        "update": MANAGE_SEGMENT_OVERRIDES,
+        "partial_update": MANAGE_SEGMENT_OVERRIDES,
+        "destroy": MANAGE_SEGMENT_OVERRIDES,
+        "update_priorities": MANAGE_SEGMENT_OVERRIDES,
+    }
     filterset_class = FeatureSegmentFilterSet
     lookup_value_regex = "[0-9]+"
 
@@ -176,7 +234,7 @@ class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return FeatureSegment.objects.none()
         return (
-            FeatureSegment.objects.filter(environment__project__organisation__memberships__user=self.request.user)
+            FeatureSegment.objects.filter(environment__in=Environment.objects.for_user(self.request.user))
             .select_related("segment", "environment__project__organisation")
             .order_by("priority", "id")
         )
@@ -193,9 +251,9 @@ class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
             pk=int(environment_id),
         )
 
-    def get_permission_organisation(self, obj: FeatureSegment | None = None) -> Organisation | None:
+    def get_permission_target(self, obj: FeatureSegment | None = None) -> Environment | None:
         if obj is not None:
-            return obj.environment.project.organisation
+            return obj.environment
         environment = None
         if self.action == "list":
             environment = self._visible_environment(self.request.query_params.get("environment"))
@@ -211,7 +269,7 @@ class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
             if ids and first is None:
                 raise NotFound("Not found: none of these segment overrides exists.")
             environment = first.environment if first else None
-        return environment.project.organisation if environment else None
+        return environment
 
     def perform_create(self, serializer: FeatureSegmentSerializer) -> None:
         feature_segment = serializer.save()
@@ -237,7 +295,10 @@ class CreateSegmentOverrideView(EnvironmentNestedMixin, GenericAPIView):
     """
 
     serializer_class = CreateSegmentOverrideSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+
+    def get_required_permission(self, obj: object = None) -> str:
+        return MANAGE_SEGMENT_OVERRIDES
 
     def get_feature(self) -> Feature:
         return get_object_or_404(

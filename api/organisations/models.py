@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import timedelta
@@ -28,10 +30,12 @@ def default_invite_link_expiry():
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def for_user(self, user) -> OrganisationQuerySet:
-        """The organisations ``user`` belongs to; anything else is invisible."""
+        """The organisations ``user`` (or an API key) belongs to; anything else is invisible."""
+        from permissions.checks import member_organisation_ids
+
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user)
+        return self.filter(pk__in=member_organisation_ids(user))
 
 
 class Organisation(models.Model):
@@ -115,3 +119,105 @@ class InviteLink(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class UserPermissionGroup(models.Model):
+    """A named set of members of one organisation; permissions granted to it apply to each of them.
+
+    Group admins may add and remove the group's members without being organisation admins.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="permission_groups")
+    name = models.CharField(max_length=200)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="UserPermissionGroupMembership", related_name="permission_groups"
+    )
+    is_default = models.BooleanField(default=False, help_text="New members of the organisation join this group.")
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_group_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class UserPermissionGroupMembership(models.Model):
+    group = models.ForeignKey(UserPermissionGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
+    group_admin = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="unique_group_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+def hash_organisation_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class OrganisationAPIKeyQuerySet(models.QuerySet["OrganisationAPIKey"]):
+    def valid(self) -> OrganisationAPIKeyQuerySet:
+        return self.filter(revoked=False).filter(
+            models.Q(expiry_date__isnull=True) | models.Q(expiry_date__gt=timezone.now())
+        )
+
+
+class OrganisationAPIKey(models.Model):
+    """A key for scripts and Terraform: ``Authorization: Api-Key <prefix>.<secret>``.
+
+    Only a SHA-256 of the whole key is stored (the key is 32 random bytes, so a slow
+    password hash would add latency and no safety); it is compared in constant time
+    and shown once, in the response that creates it. An admin key acts as an
+    organisation admin; any other key holds the permissions granted to its ``group``.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expiry_date = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+    is_admin = models.BooleanField(default=True)
+    group = models.ForeignKey(
+        UserPermissionGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="api_keys",
+        help_text="For a non-admin key: the group whose permissions it holds.",
+    )
+
+    objects = OrganisationAPIKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate_key() -> tuple[str, str]:
+        """A new ``(prefix, key)``; the key starts with its prefix and a dot."""
+        prefix = secrets.token_hex(4)
+        return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
+
+    def set_key(self, prefix: str, key: str) -> None:
+        self.prefix = prefix
+        self.key_hash = hash_organisation_api_key(key)
+
+    def matches(self, key: str) -> bool:
+        return hmac.compare_digest(self.key_hash, hash_organisation_api_key(key))
+
+    @property
+    def has_expired(self) -> bool:
+        return self.expiry_date is not None and self.expiry_date <= timezone.now()
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.revoked and not self.has_expired

@@ -4,7 +4,15 @@ from typing import Any
 
 from rest_framework import serializers
 
-from organisations.models import Invite, InviteLink, Organisation, OrganisationRole, UserOrganisation
+from organisations.models import (
+    Invite,
+    InviteLink,
+    Organisation,
+    OrganisationAPIKey,
+    OrganisationRole,
+    UserOrganisation,
+    UserPermissionGroup,
+)
 from organisations.permissions import organisation_role
 from users.models import User
 
@@ -77,3 +85,75 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = UserOrganisation
         fields = ("user", "organisation", "role", "date_joined")
         read_only_fields = fields
+
+
+class GroupMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    group_admin = serializers.BooleanField(read_only=True)
+
+
+class UserPermissionGroupSerializer(serializers.ModelSerializer):
+    users = GroupMemberSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = UserPermissionGroup
+        fields = ("id", "name", "users", "is_default", "external_id")
+        read_only_fields = ("id", "users")
+
+
+class UserPermissionGroupSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserPermissionGroup
+        fields = ("id", "name")
+        read_only_fields = fields
+
+
+class GroupUserIdsSerializer(serializers.Serializer):
+    user_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class OrganisationAPIKeySerializer(serializers.ModelSerializer):
+    """Organisation API keys. ``key`` is only ever returned by the create call."""
+
+    key = serializers.SerializerMethodField()
+    has_expired = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = OrganisationAPIKey
+        fields = (
+            "id",
+            "prefix",
+            "key",
+            "name",
+            "created",
+            "expiry_date",
+            "revoked",
+            "is_admin",
+            "group",
+            "has_expired",
+        )
+        read_only_fields = ("id", "prefix", "key", "created", "has_expired")
+
+    def get_key(self, api_key: OrganisationAPIKey) -> str | None:
+        return getattr(api_key, "plain_key", None)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        organisation = self.context.get("organisation")
+        group_field = fields["group"]
+        group_field.queryset = (  # type: ignore[attr-defined]
+            UserPermissionGroup.objects.filter(organisation=organisation)
+            if organisation is not None
+            else UserPermissionGroup.objects.none()
+        )
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        is_admin = attrs.get("is_admin", self.instance.is_admin if self.instance else True)
+        group = attrs.get("group", self.instance.group if self.instance else None)
+        if not is_admin and group is None:
+            raise serializers.ValidationError({"group": ["A key that is not an admin key needs a group."]})
+        return attrs

@@ -6,9 +6,12 @@ from organisations.views import (
     InviteViewSet,
     JoinOrganisationView,
     JoinOrganisationWithLinkView,
+    OrganisationAPIKeyViewSet,
     OrganisationUserViewSet,
     OrganisationViewSet,
+    UserPermissionGroupViewSet,
 )
+from permissions.views import OrganisationGroupPermissionViewSet, OrganisationUserPermissionViewSet
 
 router = routers.SimpleRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -17,6 +20,14 @@ organisation_router = routers.NestedSimpleRouter(router, "organisations", lookup
 organisation_router.register("users", OrganisationUserViewSet, basename="organisation-user")
 organisation_router.register("invites", InviteViewSet, basename="organisation-invite")
 organisation_router.register("invite-links", InviteLinkViewSet, basename="organisation-invite-link")
+organisation_router.register("groups", UserPermissionGroupViewSet, basename="organisation-group")
+organisation_router.register("master-api-keys", OrganisationAPIKeyViewSet, basename="organisation-master-api-key")
+organisation_router.register(
+    "user-permissions", OrganisationUserPermissionViewSet, basename="organisation-user-permission"
+)
+organisation_router.register(
+    "user-group-permissions", OrganisationGroupPermissionViewSet, basename="organisation-group-permission"
+)
 
 urlpatterns = [
     path("", include(router.urls)),

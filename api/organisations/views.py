@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.conf import settings
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -14,38 +16,91 @@ from rest_framework.views import APIView
 
 from core.viewsets import ReplicaListMixin
 from organisations import services
-from organisations.models import Invite, InviteLink, Organisation
-from organisations.permissions import ChangedByOrganisationAdmin, OrganisationPermission
+from organisations.authentication import is_api_key_user
+from organisations.models import (
+    Invite,
+    InviteLink,
+    Organisation,
+    OrganisationAPIKey,
+    UserPermissionGroup,
+    UserPermissionGroupMembership,
+)
 from organisations.serializers import (
+    GroupUserIdsSerializer,
     InviteLinkSerializer,
     InviteSerializer,
+    OrganisationAPIKeySerializer,
     OrganisationMemberSerializer,
     OrganisationSerializer,
     RemoveUserSerializer,
     UpdateRoleSerializer,
+    UserPermissionGroupSerializer,
+    UserPermissionGroupSummarySerializer,
 )
+from permissions import checks
+from permissions.access import ADMIN, MEMBER, HasPermission
+from permissions.models import MANAGE_USER_GROUPS, PermissionType
+from permissions.serializers import MyPermissionsSerializer, PermissionKeySerializer
 from projects.models import Project
 from projects.serializers import ProjectSerializer
 from users.models import User
 
 
 class OrganisationViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+    """The caller's organisations: members read, organisation admins change."""
+
     serializer_class = OrganisationSerializer
-    permission_classes = [OrganisationPermission]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "retrieve": MEMBER,
+        "projects": MEMBER,
+        "my_permissions": MEMBER,
+        "update": ADMIN,
+        "partial_update": ADMIN,
+        "destroy": ADMIN,
+        "remove_users": ADMIN,
+    }
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Organisation]:
         return Organisation.objects.for_user(self.request.user)
 
+    def get_permission_target(self, obj: Organisation | None = None) -> Organisation | None:
+        return obj
+
     def perform_create(self, serializer: OrganisationSerializer) -> None:
+        if is_api_key_user(self.request.user):
+            raise PermissionDenied("An organisation API key cannot create organisations.")
+        if settings.RESTRICT_ORG_CREATE_TO_SUPERUSERS and not self.request.user.is_superuser:
+            raise PermissionDenied("Only superusers may create organisations on this installation.")
         serializer.instance = services.create_organisation(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: OrganisationSerializer) -> None:
+        serializer.instance = services.update_organisation(
+            serializer.instance, serializer.validated_data, self.request.user
+        )
 
     @extend_schema(responses=ProjectSerializer(many=True))
     @action(detail=True, methods=["get"])
     def projects(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The organisation's projects the caller may see."""
         organisation = self.get_object()
-        projects = Project.objects.filter(organisation=organisation)
+        projects = Project.objects.for_user(request.user).filter(organisation=organisation)
         return Response(ProjectSerializer(projects, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=MyPermissionsSerializer)
+    @action(detail=True, methods=["get"], url_path="my-permissions", pagination_class=None)
+    def my_permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        admin, keys = checks.organisation_permissions(request.user, self.get_object())
+        return Response({"admin": admin, "permissions": sorted(keys)})
+
+    @extend_schema(responses=PermissionKeySerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The organisation-level permission keys."""
+        from permissions.views import permission_keys_response
+
+        return permission_keys_response(PermissionType.ORGANISATION)
 
     @extend_schema(request=RemoveUserSerializer(many=True), responses={204: None})
     @action(detail=True, methods=["post"], url_path="remove-users")
@@ -53,7 +108,11 @@ class OrganisationViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         organisation = self.get_object()
         serializer = RemoveUserSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
-        services.remove_members(organisation=organisation, user_ids={item["id"] for item in serializer.validated_data})
+        services.remove_members(
+            organisation=organisation,
+            user_ids={item["id"] for item in serializer.validated_data},
+            actor=request.user,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -70,15 +129,16 @@ class OrganisationNestedMixin:
             )
         return self._organisation
 
-    def get_permission_organisation(self, obj: Any = None) -> Organisation:
+    def get_permission_target(self, obj: Any = None) -> Organisation:
         return self.get_organisation()
 
 
 class OrganisationUserViewSet(OrganisationNestedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The members of one organisation, with their roles."""
+    """The members of one organisation, with their roles: members read, admins change roles."""
 
     serializer_class = OrganisationMemberSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {"list": MEMBER, "update_role": ADMIN}
     pagination_class = None
     lookup_value_regex = "[0-9]+"
 
@@ -96,7 +156,10 @@ class OrganisationUserViewSet(OrganisationNestedMixin, mixins.ListModelMixin, vi
         serializer = UpdateRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.update_member_role(
-            organisation=self.get_organisation(), user=user, role=serializer.validated_data["role"]
+            organisation=self.get_organisation(),
+            user=user,
+            role=serializer.validated_data["role"],
+            actor=request.user,
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=user.pk)).data)
 
@@ -110,8 +173,8 @@ class InviteViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = InviteSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
-    admin_only = True
+    permission_classes = [HasPermission]
+    permission_keys = dict.fromkeys(("list", "retrieve", "create", "destroy", "resend"), ADMIN)
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "invite"
     lookup_value_regex = "[0-9]+"
@@ -126,7 +189,9 @@ class InviteViewSet(
 
     def perform_create(self, serializer: InviteSerializer) -> None:
         (serializer.instance,) = services.create_invites(
-            organisation=self.get_organisation(), invited_by=self.request.user, invites=[serializer.validated_data]
+            organisation=self.get_organisation(),
+            invited_by=None if is_api_key_user(self.request.user) else self.request.user,
+            invites=[serializer.validated_data],
         )
 
     @extend_schema(request=None, responses={204: None})
@@ -145,8 +210,8 @@ class InviteLinkViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = InviteLinkSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
-    admin_only = True
+    permission_classes = [HasPermission]
+    permission_keys = dict.fromkeys(("list", "retrieve", "create", "destroy", "resend"), ADMIN)
     pagination_class = None
     lookup_value_regex = "[0-9]+"
 
@@ -175,3 +240,146 @@ class JoinOrganisationWithLinkView(APIView):
     def post(self, request: Request, hash: str, **kwargs: Any) -> Response:
         organisation = services.accept_invite_link(user=request.user, link_hash=hash)
         return Response(OrganisationSerializer(organisation, context={"request": request}).data, status=201)
+
+
+class UserPermissionGroupViewSet(OrganisationNestedMixin, viewsets.ModelViewSet):
+    """User groups of one organisation.
+
+    Organisation admins and holders of MANAGE_USER_GROUPS manage every group; a group's
+    admins add and remove its members; other members see the groups they belong to.
+    """
+
+    serializer_class = UserPermissionGroupSerializer
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "list": MEMBER,
+        "retrieve": MEMBER,
+        "my_groups": MEMBER,
+        "summaries": MEMBER,
+        "create": MANAGE_USER_GROUPS,
+        "update": MANAGE_USER_GROUPS,
+        "partial_update": MANAGE_USER_GROUPS,
+        "destroy": MANAGE_USER_GROUPS,
+        "make_admin": MANAGE_USER_GROUPS,
+        "remove_admin": MANAGE_USER_GROUPS,
+    }
+    lookup_value_regex = "[0-9]+"
+
+    def get_required_permission(self, obj: UserPermissionGroup | None = None) -> str | None:
+        if self.action in ("add_users", "remove_users"):
+            # Group admins may change their own group's members.
+            if obj is not None and self._is_group_admin(obj):
+                return MEMBER
+            return MEMBER if obj is None else MANAGE_USER_GROUPS
+        return self.permission_keys.get(self.action)
+
+    def _is_group_admin(self, group: UserPermissionGroup) -> bool:
+        user = self.request.user
+        return not is_api_key_user(user) and group.memberships.filter(user=user, group_admin=True).exists()
+
+    def _manages_groups(self) -> bool:
+        return checks.has_organisation_permission(self.request.user, self.get_organisation(), MANAGE_USER_GROUPS)
+
+    def get_queryset(self) -> QuerySet[UserPermissionGroup]:
+        if getattr(self, "swagger_fake_view", False):
+            return UserPermissionGroup.objects.none()
+        groups = UserPermissionGroup.objects.filter(organisation=self.get_organisation()).prefetch_related(
+            Prefetch("memberships", queryset=UserPermissionGroupMembership.objects.select_related("user"))
+        )
+        if self.action in ("list", "retrieve") and not self._manages_groups():
+            user = self.request.user
+            return groups.none() if is_api_key_user(user) else groups.filter(memberships__user=user)
+        return groups
+
+    def perform_create(self, serializer: UserPermissionGroupSerializer) -> None:
+        group = UserPermissionGroup(organisation=self.get_organisation())
+        serializer.instance = services.save_group(group, serializer.validated_data, self.request.user)
+
+    def perform_update(self, serializer: UserPermissionGroupSerializer) -> None:
+        serializer.instance = services.save_group(serializer.instance, serializer.validated_data, self.request.user)
+
+    def perform_destroy(self, instance: UserPermissionGroup) -> None:
+        services.delete_group(instance, self.request.user)
+
+    def _fresh(self, group: UserPermissionGroup) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=group.pk)).data)
+
+    @extend_schema(responses=UserPermissionGroupSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="my-groups", pagination_class=None)
+    def my_groups(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The groups the caller belongs to."""
+        groups = self.get_queryset()
+        groups = groups.none() if is_api_key_user(request.user) else groups.filter(memberships__user=request.user)
+        return Response(self.get_serializer(groups, many=True).data)
+
+    @extend_schema(responses=UserPermissionGroupSummarySerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def summaries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Every group of the organisation, names only (for pickers)."""
+        groups = UserPermissionGroup.objects.filter(organisation=self.get_organisation())
+        return Response(UserPermissionGroupSummarySerializer(groups, many=True).data)
+
+    @extend_schema(request=GroupUserIdsSerializer, responses=UserPermissionGroupSerializer)
+    @action(detail=True, methods=["post"], url_path="add-users")
+    def add_users(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group = self.get_object()
+        serializer = GroupUserIdsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.change_group_members(group, add=set(serializer.validated_data["user_ids"]), user=request.user)
+        return self._fresh(group)
+
+    @extend_schema(request=GroupUserIdsSerializer, responses=UserPermissionGroupSerializer)
+    @action(detail=True, methods=["post"], url_path="remove-users")
+    def remove_users(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group = self.get_object()
+        serializer = GroupUserIdsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.change_group_members(group, remove=set(serializer.validated_data["user_ids"]), user=request.user)
+        return self._fresh(group)
+
+    @extend_schema(request=None, responses=UserPermissionGroupSerializer)
+    @action(detail=True, methods=["post"], url_path=r"users/(?P<user_pk>[0-9]+)/make-admin")
+    def make_admin(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group = self.get_object()
+        services.set_group_admin(group, int(kwargs["user_pk"]), True, request.user)
+        return self._fresh(group)
+
+    @extend_schema(request=None, responses=UserPermissionGroupSerializer)
+    @action(detail=True, methods=["post"], url_path=r"users/(?P<user_pk>[0-9]+)/remove-admin")
+    def remove_admin(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group = self.get_object()
+        services.set_group_admin(group, int(kwargs["user_pk"]), False, request.user)
+        return self._fresh(group)
+
+
+class OrganisationAPIKeyViewSet(OrganisationNestedMixin, viewsets.ModelViewSet):
+    """``master-api-keys/``: organisation API keys, addressed by prefix; organisation admins only."""
+
+    serializer_class = OrganisationAPIKeySerializer
+    permission_classes = [HasPermission]
+    permission_keys = dict.fromkeys(("list", "retrieve", "create", "update", "partial_update", "destroy"), ADMIN)
+    lookup_field = "prefix"
+    lookup_value_regex = "[0-9a-f]+"
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[OrganisationAPIKey]:
+        if getattr(self, "swagger_fake_view", False):
+            return OrganisationAPIKey.objects.none()
+        return OrganisationAPIKey.objects.filter(organisation=self.get_organisation())
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["organisation"] = self.get_organisation()
+        return context
+
+    def perform_create(self, serializer: OrganisationAPIKeySerializer) -> None:
+        serializer.instance = services.create_api_key(
+            self.get_organisation(), serializer.validated_data, self.request.user
+        )
+
+    def perform_update(self, serializer: OrganisationAPIKeySerializer) -> None:
+        serializer.instance = services.update_api_key(serializer.instance, serializer.validated_data, self.request.user)
+
+    def perform_destroy(self, instance: OrganisationAPIKey) -> None:
+        services.delete_api_key(instance, self.request.user)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from organisations.models import Organisation
+from permissions.access import mark_visible
 from projects.models import Project
 
 
@@ -15,7 +15,8 @@ class ProjectNestedMixin:
                 Project.objects.for_user(self.request.user).select_related("organisation"),  # type: ignore[attr-defined]
                 pk=self.kwargs["project_pk"],  # type: ignore[attr-defined]
             )
+            mark_visible(self._project, self.request.user)  # type: ignore[attr-defined]
         return self._project
 
-    def get_permission_organisation(self, obj: object = None) -> Organisation:
-        return self.get_project().organisation
+    def get_permission_target(self, obj: object = None) -> Project:
+        return self.get_project()

@@ -9,9 +9,10 @@ from organisations.models import Organisation
 
 class ProjectQuerySet(models.QuerySet["Project"]):
     def for_user(self, user) -> ProjectQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(organisation__memberships__user=user)
+        """The projects ``user`` may see (VIEW_PROJECT, project admin or organisation admin)."""
+        from permissions.checks import projects_for
+
+        return self.filter(pk__in=projects_for(user).values("pk"))
 
 
 class Project(models.Model):

@@ -13,8 +13,12 @@ from rest_framework.response import Response
 from core.viewsets import ReplicaListMixin
 from environments.models import Environment
 from environments.serializers import EnvironmentSerializer
-from organisations.models import Organisation
-from organisations.permissions import ChangedByOrganisationAdmin, is_organisation_admin
+from permissions import checks
+from permissions.access import ADMIN, HasPermission, mark_visible
+from permissions.models import CREATE_PROJECT, VIEW_PROJECT, PermissionType
+from permissions.serializers import MyPermissionsSerializer, PermissionKeySerializer
+from permissions.views import permission_keys_response
+from projects import services
 from projects.filters import ProjectFilterSet
 from projects.models import Project
 from projects.serializers import ProjectSerializer
@@ -22,10 +26,21 @@ from projects.serializers import ProjectSerializer
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("organisation", int, required=False)]))
 class ProjectViewSet(ReplicaListMixin, viewsets.ModelViewSet):
-    """Projects of the caller's organisations; a plain list, as Flagsmith serves it."""
+    """Projects the caller may see (VIEW_PROJECT); a plain list, as Flagsmith serves it.
+
+    Project admins change and delete; organisation admins and holders of CREATE_PROJECT create.
+    """
 
     serializer_class = ProjectSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "retrieve": VIEW_PROJECT,
+        "environments": VIEW_PROJECT,
+        "my_permissions": VIEW_PROJECT,
+        "update": ADMIN,
+        "partial_update": ADMIN,
+        "destroy": ADMIN,
+    }
     filterset_class = ProjectFilterSet
     pagination_class = None
     lookup_value_regex = "[0-9]+"
@@ -33,17 +48,44 @@ class ProjectViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Project]:
         return Project.objects.for_user(self.request.user).select_related("organisation")
 
-    def get_permission_organisation(self, obj: Project | None = None) -> Organisation | None:
-        return obj.organisation if obj is not None else None
+    def get_object(self) -> Project:
+        obj = super().get_object()
+        mark_visible(obj, self.request.user)  # fetched through for_user: visible
+        return obj
+
+    def get_permission_target(self, obj: Project | None = None) -> Project | None:
+        return obj
 
     def perform_create(self, serializer: ProjectSerializer) -> None:
-        if not is_organisation_admin(self.request.user, serializer.validated_data["organisation"]):
-            raise PermissionDenied("Only an admin of the organisation may create projects in it.")
-        serializer.save()
+        organisation = serializer.validated_data["organisation"]
+        if not checks.is_organisation_admin(self.request.user, organisation) and (
+            organisation.restrict_project_create_to_admin
+            or not checks.has_organisation_permission(self.request.user, organisation, CREATE_PROJECT)
+        ):
+            raise PermissionDenied("Only an organisation admin (or a holder of CREATE_PROJECT) may create projects.")
+        serializer.instance = services.create_project(serializer.validated_data, self.request.user)
+
+    def perform_update(self, serializer: ProjectSerializer) -> None:
+        serializer.instance = services.update_project(serializer.instance, serializer.validated_data, self.request.user)
+
+    def perform_destroy(self, instance: Project) -> None:
+        services.delete_project(instance, self.request.user)
+
+    @extend_schema(responses=MyPermissionsSerializer)
+    @action(detail=True, methods=["get"], url_path="my-permissions", pagination_class=None, filterset_class=None)
+    def my_permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        admin, keys = checks.project_permissions(request.user, self.get_object())
+        return Response({"admin": admin, "permissions": sorted(keys)})
+
+    @extend_schema(responses=PermissionKeySerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The project-level permission keys."""
+        return permission_keys_response(PermissionType.PROJECT)
 
     @extend_schema(responses=EnvironmentSerializer(many=True))
     @action(detail=True, methods=["get"])
     def environments(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         project = self.get_object()
-        environments = Environment.objects.filter(project=project)
+        environments = Environment.objects.for_user(request.user).filter(project=project)
         return Response(EnvironmentSerializer(environments, many=True, context=self.get_serializer_context()).data)

@@ -47,9 +47,9 @@ class ConditionOperator(models.TextChoices):
 
 class SegmentQuerySet(models.QuerySet["Segment"]):
     def for_user(self, user) -> SegmentQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(project__organisation__memberships__user=user)
+        from permissions.checks import projects_for
+
+        return self.filter(project__in=projects_for(user).values("pk"))
 
     def with_rule_trees(self) -> SegmentQuerySet:
         """Load every rule and condition of the segments in two extra queries, whatever the depth."""

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import record, snapshot
 from environments.services import mark_environments_changed
 from projects.models import Project
 from segments.models import Condition, ConditionOperator, Segment, SegmentRule
@@ -170,6 +172,25 @@ def _create_rules(segment: Segment, rules: list[dict[str, Any]]) -> None:
         level = [(rule, children) for rule, children in level if children]
 
 
+def _rules_summary(segment: Segment) -> list[Any]:
+    """The rule tree as nested lists, for audit diffs: [type, [conditions], [sub-rules]]."""
+    rules = list(SegmentRule.objects.filter(segment=segment).order_by("order", "id"))
+    conditions: dict[int, list[list[Any]]] = {}
+    for condition in Condition.objects.filter(rule__segment=segment).order_by("order", "id"):
+        conditions.setdefault(condition.rule_id, []).append([condition.property, condition.operator, condition.value])
+
+    def tree(parent_id: int | None) -> list[Any]:
+        return [
+            [rule.type, conditions.get(rule.pk, []), tree(rule.pk)] for rule in rules if rule.parent_id == parent_id
+        ]
+
+    return tree(None)
+
+
+def segment_snapshot(segment: Segment) -> dict[str, Any]:
+    return snapshot(segment, {"rules": _rules_summary(segment)})
+
+
 def touch_project_environments(project_id: int) -> None:
     """A segment change can alter what SDKs see in every environment of its project."""
     mark_environments_changed(project_id=project_id)
@@ -192,6 +213,7 @@ def create_segment(project: Project, data: dict[str, Any], user: Any) -> Segment
         segment = Segment.objects.create(project=project, **data)
         _create_rules(segment, rules)
         touch_project_environments(project.pk)
+        record(actor=user, action=AuditAction.CREATE, instance=segment, after=segment_snapshot(segment))
     return segment
 
 
@@ -202,6 +224,7 @@ def update_segment(segment: Segment, data: dict[str, Any], user: Any) -> Segment
     if rules is not None:
         validate_rule_tree(rules)
     with transaction.atomic():
+        before = segment_snapshot(segment)
         for field, value in data.items():
             setattr(segment, field, value)
         segment.save()
@@ -211,10 +234,12 @@ def update_segment(segment: Segment, data: dict[str, Any], user: Any) -> Segment
             segment.rules.all().delete()
             _create_rules(segment, rules)
         touch_project_environments(segment.project_id)
+        record(actor=user, action=AuditAction.UPDATE, instance=segment, before=before, after=segment_snapshot(segment))
     return segment
 
 
 def delete_segment(segment: Segment, user: Any) -> None:
     with transaction.atomic():
         touch_project_environments(segment.project_id)
+        record(actor=user, action=AuditAction.DELETE, instance=segment, before=segment_snapshot(segment))
         segment.delete()

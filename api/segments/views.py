@@ -4,7 +4,8 @@ from django.db.models import QuerySet
 from rest_framework import viewsets
 
 from core.viewsets import ReplicaListMixin
-from organisations.permissions import ChangedByOrganisationAdmin
+from permissions.access import HasPermission
+from permissions.models import MANAGE_SEGMENTS, VIEW_PROJECT
 from projects.mixins import ProjectNestedMixin
 from segments import services
 from segments.filters import SegmentFilterSet
@@ -13,10 +14,18 @@ from segments.serializers import SegmentSerializer
 
 
 class SegmentViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
-    """Segments of one project with their rule trees: members read, organisation admins write."""
+    """Segments of one project with their rule trees: VIEW_PROJECT reads, MANAGE_SEGMENTS writes."""
 
     serializer_class = SegmentSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "list": VIEW_PROJECT,
+        "retrieve": VIEW_PROJECT,
+        "create": MANAGE_SEGMENTS,
+        "update": MANAGE_SEGMENTS,
+        "partial_update": MANAGE_SEGMENTS,
+        "destroy": MANAGE_SEGMENTS,
+    }
     filterset_class = SegmentFilterSet
     lookup_value_regex = "[0-9]+"
 

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "environments.identities",
     "features",
     "segments",
+    "permissions",
+    "audit",
     "analytics",
     "sdk",
     "unleash",
@@ -108,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks writes of this request as made through the API or the Django admin.
+    "audit.context.AuditSourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.AdminIPRestrictionMiddleware",
@@ -383,7 +387,13 @@ REST_FRAMEWORK = {
     "VERSION_PARAM": "version",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "organisations.authentication.OrganisationAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Users and organisation API keys are throttled separately (no rate: unthrottled).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.UserRateThrottle",
+        "core.throttling.MasterAPIKeyRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
@@ -397,6 +407,7 @@ REST_FRAMEWORK = {
         "signup": env_str("SIGNUP_THROTTLE_RATE", "10/min"),
         "invite": env_str("INVITE_THROTTLE_RATE", "10/min"),
         "user": env_str("USER_THROTTLE_RATE", None),
+        "master_api_key": env_str("MASTER_API_KEY_THROTTLE_RATE", None),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -20,9 +20,10 @@ MIN_64_BIT_INTEGER = -(2**63)
 
 class IdentityQuerySet(models.QuerySet["Identity"]):
     def for_user(self, user) -> IdentityQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(environment__project__organisation__memberships__user=user)
+        from permissions.checks import environments_for
+        from permissions.models import VIEW_IDENTITIES
+
+        return self.filter(environment__in=environments_for(user, VIEW_IDENTITIES).values("pk"))
 
 
 class Identity(models.Model):

@@ -26,11 +26,25 @@ from environments.identities.serializers import (
 )
 from environments.mixins import EnvironmentNestedMixin
 from features.models import FeatureState
-from organisations.permissions import ChangedByOrganisationAdmin
+from permissions.access import HasPermission
+from permissions.models import MANAGE_IDENTITIES, VIEW_IDENTITIES
 
 _ENVIRONMENT_KEY = OpenApiParameter("environment_api_key", str, OpenApiParameter.PATH)
 _IDENTITY_ID = OpenApiParameter("identity_pk", int, OpenApiParameter.PATH)
 _CRUD = ("list", "create", "retrieve", "update", "partial_update", "destroy")
+# Identities, their traits and overrides: VIEW_IDENTITIES reads, MANAGE_IDENTITIES writes.
+_IDENTITY_KEYS = {
+    "list": VIEW_IDENTITIES,
+    "retrieve": VIEW_IDENTITIES,
+    "all": VIEW_IDENTITIES,
+    "trait_keys": VIEW_IDENTITIES,
+    "create": MANAGE_IDENTITIES,
+    "update": MANAGE_IDENTITIES,
+    "partial_update": MANAGE_IDENTITIES,
+    "destroy": MANAGE_IDENTITIES,
+    "clone_from_given_identity": MANAGE_IDENTITIES,
+    "delete_traits": MANAGE_IDENTITIES,
+}
 
 
 class IdentityNestedMixin(EnvironmentNestedMixin):
@@ -47,10 +61,11 @@ class IdentityNestedMixin(EnvironmentNestedMixin):
 
 @extend_schema_view(**{name: extend_schema(parameters=[_ENVIRONMENT_KEY]) for name in _CRUD})
 class IdentityViewSet(EnvironmentNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
-    """Identities of one environment: members read, organisation admins write."""
+    """Identities of one environment: VIEW_IDENTITIES reads, MANAGE_IDENTITIES writes."""
 
     serializer_class = IdentitySerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = _IDENTITY_KEYS
     filterset_class = IdentityFilterSet
     lookup_value_regex = "[0-9]+"
 
@@ -58,6 +73,11 @@ class IdentityViewSet(EnvironmentNestedMixin, ReplicaListMixin, viewsets.ModelVi
         if getattr(self, "swagger_fake_view", False):
             return Identity.objects.none()
         return Identity.objects.filter(environment=self.get_environment()).order_by("created_date", "id")
+
+    def perform_update(self, serializer: IdentitySerializer) -> None:
+        serializer.instance = services.update_identity(
+            serializer.instance, serializer.validated_data, self.request.user
+        )
 
     def perform_destroy(self, instance: Identity) -> None:
         services.delete_identity(instance, self.request.user)
@@ -68,7 +88,8 @@ class TraitViewSet(IdentityNestedMixin, viewsets.ModelViewSet):
     """Traits of one identity."""
 
     serializer_class = TraitSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = _IDENTITY_KEYS
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Trait]:
@@ -90,7 +111,7 @@ class TraitViewSet(IdentityNestedMixin, viewsets.ModelViewSet):
         if request.query_params.get("deleteAllMatchingTraits", "").lower() == "true":
             services.delete_traits_by_key(self.get_environment(), trait.trait_key, request.user)
         else:
-            trait.delete()
+            services.delete_trait(trait, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,7 +127,8 @@ class IdentityFeatureStateViewSet(IdentityNestedMixin, viewsets.ModelViewSet):
     """Feature overrides of one identity; each write changes the environment document."""
 
     serializer_class = IdentityFeatureStateSerializer
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = _IDENTITY_KEYS
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[FeatureState]:
@@ -151,7 +173,8 @@ class IdentityFeatureStateViewSet(IdentityNestedMixin, viewsets.ModelViewSet):
 class EnvironmentTraitViewSet(EnvironmentNestedMixin, viewsets.GenericViewSet):
     """Trait keys across an environment's identities: ``trait-keys/`` and ``delete-traits/``."""
 
-    permission_classes = [ChangedByOrganisationAdmin]
+    permission_classes = [HasPermission]
+    permission_keys = _IDENTITY_KEYS
     serializer_class = TraitKeysSerializer
     pagination_class = None
 

@@ -1,0 +1,37 @@
+"""Writes of projects, each recorded in the audit log in its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from audit.models import AuditAction
+from audit.services import record, snapshot
+from environments.services import mark_environments_changed
+from projects.models import Project
+
+
+def create_project(data: dict[str, Any], user: Any) -> Project:
+    with transaction.atomic():
+        project = Project.objects.create(**data)
+        record(actor=user, action=AuditAction.CREATE, instance=project)
+    return project
+
+
+def update_project(project: Project, data: dict[str, Any], user: Any) -> Project:
+    """Change a project's settings; some (hidden disabled flags) change what SDKs see."""
+    with transaction.atomic():
+        before = snapshot(project)
+        for field, value in data.items():
+            setattr(project, field, value)
+        project.save()
+        mark_environments_changed(project_id=project.pk)
+        record(actor=user, action=AuditAction.UPDATE, instance=project, before=before)
+    return project
+
+
+def delete_project(project: Project, user: Any) -> None:
+    with transaction.atomic():
+        record(actor=user, action=AuditAction.DELETE, instance=project, before=snapshot(project))
+        project.delete()
