@@ -9,10 +9,19 @@
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
-# --- frontend (reserved) --------------------------------------------------------------
-# The frontend/ dashboard arrives in a later issue. Its build stage goes here
-# (`FROM node:<lts>-slim AS frontend`, building frontend/), and the runtime stage will
-# COPY --from=frontend its bundle into api/ before collectstatic runs.
+# --- frontend: the dashboard, built as the unified build does it ------------------------
+# `npm run bundledjango` type-checks against the API schema snapshot, builds with Vite and
+# writes api/static/dashboard/ and api/app/templates/webpack/index.html; the runtime stage
+# copies both before collectstatic runs. Node stays in this stage only.
+FROM node:20-slim AS frontend
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /build/frontend
+# Only the manifests first, so editing the dashboard does not reinstall its dependencies.
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run bundledjango
 
 # --- builder: the virtualenv, with compilers and caches left behind --------------------
 FROM ${PYTHON_IMAGE} AS builder
@@ -40,6 +49,8 @@ RUN groupadd --gid 1000 banderole \
 COPY --from=builder /opt/venv /opt/venv
 COPY api/ /app/api/
 COPY docker/ /app/docker/
+COPY --from=frontend /build/api/static/dashboard/ /app/api/static/dashboard/
+COPY --from=frontend /build/api/app/templates/webpack/ /app/api/app/templates/webpack/
 WORKDIR /app/api
 
 # Production settings refuse to load without a shared secret key and a real database.

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 opts ?=
 
-.PHONY: install serve migrate test lint format requirements bench
+.PHONY: install serve migrate dashboard test lint format requirements bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,21 @@ install: $(VENV)/.installed
 migrate: install
 	cd api && $(PY) manage.py migrate --noinput && $(PY) manage.py createcachetable
 
+## The web dashboard (frontend/) built into api/static when Node.js is installed; without
+## Node the server still runs and its / page says how to build the dashboard.
+dashboard:
+	@if command -v npm >/dev/null; then \
+	  cd frontend && { [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
+	    || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; } \
+	  && npm run --silent bundledjango \
+	  || echo "*** The dashboard did not build (see above); the API and /admin/ still work."; \
+	else \
+	  echo "*** Node.js is not installed, so the dashboard at / is not built. Install Node.js 20.19+"; \
+	  echo "*** (https://nodejs.org) and run make serve again, or use the Docker image, which builds it."; \
+	fi
+
 ## Serve on http://$(HOST):$(PORT) with the embedded SQLite database (or DATABASE_URL).
-serve: migrate
+serve: migrate dashboard
 	@cd api && $(PY) manage.py first_run_hint --url http://$(HOST):$(PORT)
 	cd api && $(PY) manage.py runserver $(HOST):$(PORT)
 
