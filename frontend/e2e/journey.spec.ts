@@ -51,6 +51,7 @@ test("a new user runs releases from the dashboard", async ({ page, request }) =>
     await page.getByRole("button", { name: "Create environment" }).click();
     await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
   }
+  await expect(page.getByRole("button", { name: "Create environment" })).toBeEnabled();
   await shot(page, "02-environments");
 
   // --- features: create, toggle (and reload), multivariate ----------------------------
@@ -239,6 +240,7 @@ test("a new user runs releases from the dashboard", async ({ page, request }) =>
   await page.getByRole("button", { name: "Toggle navigation" }).click();
   await page.getByRole("link", { name: "Segments" }).click();
   await expect(page.getByRole("link", { name: "pro users" })).toBeVisible();
+  await page.waitForTimeout(500); // the navigation drawer's closing transition
   await shot(page, "13-segments-phone");
 
   // --- logging out and back in keeps the deep link -----------------------------------------

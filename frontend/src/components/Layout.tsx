@@ -22,14 +22,14 @@ export function Layout({ children }: { children: ReactNode }) {
   const envKey = params.envKey ?? environments.data?.[0]?.api_key;
   const orgName = organisations.data?.results.find((org) => org.id === orgId)?.name;
 
-  const link = (to: string, label: string, extra?: ReactNode) => (
+  const link = (to: string, label: string, extra?: ReactNode, exact = false) => (
     <NavLink
       key={to}
       component={Link}
       to={to}
       label={label}
       rightSection={extra}
-      active={location.pathname === to || location.pathname.startsWith(`${to}/`)}
+      active={location.pathname === to || (!exact && location.pathname.startsWith(`${to}/`))}
       onClick={close}
     />
   );
@@ -116,7 +116,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 </Tooltip>
               </>
             )}
-            {link("/organisations", "All organisations")}
+            {link("/organisations", "All organisations", undefined, true)}
           </Stack>
         </AppShell.Section>
         <AppShell.Section>

@@ -1,7 +1,6 @@
 // Small pieces every screen uses: loading, errors in words, empty states, confirmation,
 // pagination and copyable values.
 import {
-  ActionIcon,
   Alert,
   Button,
   Center,
@@ -14,7 +13,6 @@ import {
   Text,
   TextInput,
   Title,
-  Tooltip,
   type ButtonProps,
 } from "@mantine/core";
 import { useState, type ReactNode } from "react";
@@ -183,14 +181,13 @@ export function CopyField({ label, value, description }: { label: string; value:
       readOnly
       styles={{ input: { fontFamily: "monospace" } }}
       onFocus={(event) => event.currentTarget.select()}
+      rightSectionWidth={70}
       rightSection={
         <CopyButton value={value}>
           {({ copied, copy }) => (
-            <Tooltip label={copied ? "Copied" : "Copy"} withArrow>
-              <ActionIcon variant="subtle" onClick={copy} aria-label={copied ? `${label} copied` : `Copy ${label}`}>
-                {copied ? "✓" : "⧉"}
-              </ActionIcon>
-            </Tooltip>
+            <Button size="compact-xs" variant="light" onClick={copy} aria-label={copied ? `${label} copied` : `Copy ${label}`}>
+              {copied ? "Copied" : "Copy"}
+            </Button>
           )}
         </CopyButton>
       }
