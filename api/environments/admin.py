@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from environments.models import Environment, EnvironmentAPIKey
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(admin.ModelAdmin):
+class EnvironmentAdmin(AuditedModelAdmin):
     list_display = ("id", "name", "project", "api_key", "created_date", "updated_at")
     list_filter = ("allow_client_traits", "hide_sensitive_data", "project__organisation")
     search_fields = ("name", "api_key", "project__name", "project__organisation__name")
@@ -13,7 +14,7 @@ class EnvironmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnvironmentAPIKey)
-class EnvironmentAPIKeyAdmin(admin.ModelAdmin):
+class EnvironmentAPIKeyAdmin(AuditedModelAdmin):
     list_display = ("name", "key_preview", "environment", "active", "expires_at", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "key_preview", "environment__name", "environment__api_key")

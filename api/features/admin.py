@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
+from audit.admin import AuditedModelAdmin
 from features import services
 from features.models import (
     Feature,
@@ -19,7 +20,7 @@ class MultivariateFeatureOptionInline(admin.TabularInline):
 
 
 @admin.register(Feature)
-class FeatureAdmin(admin.ModelAdmin):
+class FeatureAdmin(AuditedModelAdmin):
     list_display = ("id", "name", "project", "type", "default_enabled", "is_server_key_only", "is_archived")
     list_filter = ("type", "default_enabled", "is_server_key_only", "is_archived", "project__organisation")
     search_fields = ("name", "description", "project__name", "project__organisation__name")
@@ -48,7 +49,7 @@ class MultivariateFeatureStateValueInline(admin.TabularInline):
 
 
 @admin.register(FeatureState)
-class FeatureStateAdmin(admin.ModelAdmin):
+class FeatureStateAdmin(AuditedModelAdmin):
     list_display = ("id", "feature", "environment", "enabled", "updated_at")
     list_filter = ("enabled", "environment__project__organisation")
     search_fields = ("feature__name", "environment__name", "environment__api_key")
@@ -59,7 +60,7 @@ class FeatureStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeatureStateValue)
-class FeatureStateValueAdmin(admin.ModelAdmin):
+class FeatureStateValueAdmin(AuditedModelAdmin):
     list_display = ("id", "feature_state", "type", "string_value", "integer_value", "boolean_value")
     list_filter = ("type",)
     search_fields = ("string_value", "feature_state__feature__name", "feature_state__environment__name")
@@ -67,7 +68,7 @@ class FeatureStateValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(MultivariateFeatureOption)
-class MultivariateFeatureOptionAdmin(admin.ModelAdmin):
+class MultivariateFeatureOptionAdmin(AuditedModelAdmin):
     list_display = (
         "id",
         "feature",
@@ -84,7 +85,7 @@ class MultivariateFeatureOptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(MultivariateFeatureStateValue)
-class MultivariateFeatureStateValueAdmin(admin.ModelAdmin):
+class MultivariateFeatureStateValueAdmin(AuditedModelAdmin):
     list_display = ("id", "feature_state", "multivariate_feature_option", "percentage_allocation")
     list_filter = ("feature_state__environment__project__organisation",)
     search_fields = ("feature_state__feature__name", "feature_state__environment__name")
@@ -94,7 +95,7 @@ class MultivariateFeatureStateValueAdmin(admin.ModelAdmin):
 
 # Priorities are kept dense by the API's services, so the admin shows them read-only.
 @admin.register(FeatureSegment)
-class FeatureSegmentAdmin(admin.ModelAdmin):
+class FeatureSegmentAdmin(AuditedModelAdmin):
     list_display = ("id", "feature", "segment", "environment", "priority", "created_at")
     list_filter = ("environment__project__organisation",)
     search_fields = ("feature__name", "segment__name", "environment__name", "environment__api_key")

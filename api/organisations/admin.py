@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
+from audit.admin import AuditedModelAdmin
+from organisations.models import (
+    Invite,
+    InviteLink,
+    Organisation,
+    OrganisationAPIKey,
+    UserOrganisation,
+    UserPermissionGroup,
+    UserPermissionGroupMembership,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedModelAdmin):
     list_display = ("id", "name", "created_date", "persist_trait_data", "stop_serving_flags")
     list_filter = ("persist_trait_data", "stop_serving_flags", "restrict_project_create_to_admin")
     search_fields = ("name", "memberships__user__email")
@@ -18,7 +27,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserOrganisation)
-class UserOrganisationAdmin(admin.ModelAdmin):
+class UserOrganisationAdmin(AuditedModelAdmin):
     list_display = ("user", "organisation", "role", "date_joined")
     list_filter = ("role",)
     search_fields = ("user__email", "organisation__name")
@@ -39,3 +48,31 @@ class InviteLinkAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     search_fields = ("organisation__name",)
     raw_id_fields = ("organisation",)
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = UserPermissionGroupMembership
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+@admin.register(UserPermissionGroup)
+class UserPermissionGroupAdmin(AuditedModelAdmin):
+    list_display = ("id", "name", "organisation", "is_default")
+    search_fields = ("name", "organisation__name")
+    raw_id_fields = ("organisation",)
+    inlines = [GroupMembershipInline]
+
+
+@admin.register(OrganisationAPIKey)
+class OrganisationAPIKeyAdmin(AuditedModelAdmin):
+    """Keys are created through the API (the key is shown once there); here they are revoked or deleted."""
+
+    list_display = ("name", "prefix", "organisation", "is_admin", "revoked", "expiry_date", "created")
+    list_filter = ("revoked", "is_admin")
+    search_fields = ("name", "prefix", "organisation__name")
+    raw_id_fields = ("organisation", "group")
+    readonly_fields = ("prefix", "created")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from projects.models import Project
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedModelAdmin):
     list_display = ("id", "name", "organisation", "created_date", "hide_disabled_flags")
     list_filter = ("hide_disabled_flags", "enable_realtime_updates", "organisation")
     search_fields = ("name", "organisation__name")

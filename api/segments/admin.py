@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from audit.admin import AuditedModelAdmin
 from segments import services
 from segments.models import Segment, SegmentRule
 
@@ -22,7 +23,7 @@ def _rule_html(rule: SegmentRule) -> SafeString:
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(AuditedModelAdmin):
     """Segments with their rule trees shown read-only: the tree is edited through the API.
 
     Admin edits of the segment's own fields go through the same environment bump
@@ -56,6 +57,5 @@ class SegmentAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         with transaction.atomic():
-            for project_id in set(queryset.values_list("project_id", flat=True)):
-                services.touch_project_environments(project_id)
-            queryset.delete()
+            for segment in queryset:
+                services.delete_segment(segment, request.user)

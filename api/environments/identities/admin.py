@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from environments.identities.models import Identity, Trait
 
 
@@ -10,7 +11,7 @@ class TraitInline(admin.TabularInline):
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(AuditedModelAdmin):
     list_display = ("id", "identifier", "environment", "dashboard_alias", "created_date")
     list_filter = ("environment__project__organisation",)
     search_fields = ("identifier", "dashboard_alias", "environment__name", "environment__api_key")
