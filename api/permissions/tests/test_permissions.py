@@ -237,7 +237,7 @@ def test_api_key__revoked_or_expired__401(organisation, project, fields, message
 
 
 def test_api_key__wrong_secret_or_garbage__401(organisation, project):
-    api_key, key = make_api_key(organisation)
+    api_key, _ = make_api_key(organisation)
 
     wrong = key_client(f"{api_key.prefix}.not-the-secret").get("/api/v1/projects/")
     garbage = key_client("nonsense").get("/api/v1/projects/")
