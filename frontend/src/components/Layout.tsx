@@ -104,7 +104,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 </Text>
                 {link(`/organisations/${orgId}/projects`, "Projects")}
                 {link(`/organisations/${orgId}/members`, "Members & invites")}
-                <Tooltip label="Arrives with the permissions and audit log issue (#5)" position="right" withArrow>
+                <Tooltip label="Their API has landed (issue 5); these dashboard screens are not built yet" position="right" withArrow>
                   <div>
                     <NavLink
                       label="Permissions"

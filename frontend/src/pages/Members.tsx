@@ -223,8 +223,8 @@ export function MembersPage() {
           </Card>
         )}
         <Alert color="blue" variant="light" title="Permissions and audit log">
-          Fine-grained project and environment permissions and the audit log arrive with their API (issue 5); until
-          then organisation admins can change everything and users can read.
+          Project and environment permissions, groups and the audit log have their API (issue 5) but no dashboard
+          screens yet: manage them through the admin API (/api/v1/docs/) for now.
         </Alert>
       </Stack>
     </>
