@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,8 @@ from rest_framework.request import Request
 from organisations.models import OrganisationAPIKey
 
 KEYWORD = "Api-Key"
+# Account endpoints (djoser's auth/, users/join/…) act on the signed-in user; a key is no user.
+_USER_ACCOUNT_PATHS = re.compile(r"^/api/v[0-9]+/(?:auth|users)/")
 
 
 @dataclass(eq=False)
@@ -58,6 +61,8 @@ class OrganisationAPIKeyAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Invalid Api-Key header: expected `Api-Key <key>`.")
+        if _USER_ACCOUNT_PATHS.match(request.path):
+            raise exceptions.PermissionDenied("Organisation API keys cannot be used on user account endpoints.")
         key = header[1]
         prefix, dot, _ = key.partition(".")
         api_key = (

@@ -287,3 +287,12 @@ def test_throttles__keys_and_users_counted_apart(monkeypatch, organisation, proj
 
     assert key_statuses == [200, 200, 429]
     assert user_status == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/users/me/", "/api/v1/auth/token/", "/api/v1/users/join/abc/"])
+def test_api_key__user_account_endpoints__403_not_a_user(organisation, path):
+    _, key = make_api_key(organisation)
+
+    responses = [getattr(key_client(key), method)(path, {}, format="json") for method in ("get", "post", "delete")]
+
+    assert {response.status_code for response in responses} == {403}
