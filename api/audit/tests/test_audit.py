@@ -276,3 +276,13 @@ def test_audit_list__filters(admin_client, admin_user, project, environment, fea
 
 def test_organisation_audit__outsider__404(outsider_client, organisation, feature):
     assert outsider_client.get(f"/api/v1/organisations/{organisation.id}/audit/").status_code == 404
+
+
+def test_audit_list__query_count__independent_of_entry_count(admin_client, project, django_assert_max_num_queries):
+    for index in range(20):
+        create_feature(project=project, user=None, data={"name": f"flag_{index}"})
+
+    with django_assert_max_num_queries(6):
+        response = admin_client.get("/api/v1/audit/", {"page_size": 50})
+
+    assert response.json()["count"] >= 20
