@@ -19,7 +19,9 @@ ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
 WORKDIR /build/frontend
 # Only the manifests first, so editing the dashboard does not reinstall its dependencies.
 COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: see api/tests/e2e/test_dashboard_browser.py (the lock holds one platform's
+# optional packages); it installs the locked versions.
+RUN npm install --no-audit --no-fund
 COPY frontend/ ./
 RUN npm run bundledjango
 

@@ -24,7 +24,7 @@ migrate: install
 dashboard:
 	@if command -v npm >/dev/null; then \
 	  cd frontend && { [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
-	    || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; } \
+	    || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error; } \
 	  && npm run --silent bundledjango \
 	  || echo "*** The dashboard did not build (see above); the API and /admin/ still work."; \
 	else \
