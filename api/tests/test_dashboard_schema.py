@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
@@ -39,6 +41,10 @@ def _current_admin_schema() -> dict:
     return schema
 
 
+# Integer bounds in the schema come from the database backend (PositiveIntegerField is
+# int64 on SQLite, int32 on PostgreSQL); `npm run schema` writes the snapshot with the
+# embedded SQLite database, so the comparison runs there (the SQLite stage of bin/test).
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the snapshot is generated on SQLite")
 def test_dashboard_schema_snapshot__matches_the_api() -> None:
     snapshot = _as_javascript_reads_it(SNAPSHOT.read_text(encoding="utf-8"))
 
