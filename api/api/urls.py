@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("features.urls")),
     path("", include("segments.urls")),
     path("", include("audit.urls")),
+    path("", include("webhooks.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

@@ -19,3 +19,8 @@ except ConfigurationError as exc:
 from app.settings.common import warn_about_generated_secret_key
 
 warn_about_generated_secret_key()
+
+# Webhooks queued before a restart, or while no request woke the runner, go out too.
+from webhooks import runner  # noqa: E402
+
+runner.start()

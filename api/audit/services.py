@@ -137,7 +137,7 @@ def record(
     if changes is None:
         changes = diff(before or {}, after or {})
     kind = object_type or object_type_of(instance)
-    return AuditLog.objects.create(
+    entry = AuditLog.objects.create(
         organisation_id=organisation_id,
         project_id=project_id,
         environment_id=environment_id,
@@ -150,6 +150,11 @@ def record(
         is_system_event=actor is None,
         **_actor_fields(actor),
     )
+    # Organisation and environment webhooks are queued in this same transaction.
+    from webhooks.services import audit_log_created
+
+    audit_log_created(entry, instance, before)
+    return entry
 
 
 def record_many(*, actor: Any, action: str, instances: Iterable[models.Model]) -> None:

@@ -60,6 +60,7 @@ from permissions.models import (
 from permissions.tests.factories import UserPermissionGroupFactory, add_to_group, grant, make_api_key
 from projects.models import Project
 from segments.tests.factories import SegmentFactory
+from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,8 @@ ADMIN_VIEW_MODULES = (
     "segments.",
     "permissions.",
     "audit.",
+    "webhooks.",
+    "analytics.",
 )
 ADMIN_VIEWS_ELSEWHERE = {"environment-unleash-translation"}
 
@@ -467,6 +470,46 @@ ROWS: list[Row] = [
     ),
     Row("get", f"{E}/trait-keys/", ENV, VIEW_IDENTITIES, 200),
     Row("post", f"{E}/delete-traits/", ENV, MANAGE_IDENTITIES, 200, {"key": "plan"}),
+    # --- Webhooks (they hold signing secrets: admins only) ------------------------------
+    *crud(
+        f"{E}/webhooks/",
+        f"{E}/webhooks/{{env_webhook}}/",
+        ENV,
+        read=ADMIN,
+        create=ADMIN,
+        update=ADMIN,
+        delete=ADMIN,
+        create_body={"url": "http://127.0.0.1:9/hook", "secret": "s"},
+        update_body={"url": "http://127.0.0.1:9/other", "enabled": False},
+    ),
+    *crud(
+        f"{ORG_URL}/webhooks/",
+        f"{ORG_URL}/webhooks/{{org_webhook}}/",
+        ORG,
+        read=ADMIN,
+        create=ADMIN,
+        update=ADMIN,
+        delete=ADMIN,
+        create_body={"url": "http://127.0.0.1:9/hook", "name": "siem"},
+        update_body={"url": "http://127.0.0.1:9/other", "enabled": False},
+    ),
+    # Port 9 (discard) is closed: a permitted caller is told the URL could not be reached (400).
+    Row(
+        "post",
+        f"{V1}/webhooks/test/",
+        ENV,
+        ADMIN,
+        400,
+        {"webhook_url": "http://127.0.0.1:9/", "scope": {"type": "environment", "id": "{environment}"}},
+    ),
+    Row(
+        "post",
+        f"{V1}/webhooks/test/",
+        ORG,
+        ADMIN,
+        400,
+        {"webhook_url": "http://127.0.0.1:9/", "scope": {"type": "organisation", "id": "{organisation}"}},
+    ),
     # --- Audit log ----------------------------------------------------------------------
     Row("get", f"{V1}/audit/", None, None, 200, overrides=EVERYONE),
     Row("get", f"{V1}/audit/{{project_audit}}/", PROJECT, VIEW_AUDIT_LOG, 200, overrides={"without": 404}),
@@ -543,6 +586,8 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
         "trait": TraitFactory(identity=identity, trait_key="plan").id,
         "identity_override": identity_override.id,
         "tag": TagFactory(project=project).id,
+        "env_webhook": EnvironmentWebhook.objects.create(environment=environment, url="http://127.0.0.1:9/").id,
+        "org_webhook": OrganisationWebhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/").id,
     }
 
 

@@ -22,6 +22,7 @@ from organisations.tests.factories import InviteFactory, InviteLinkFactory
 from projects.models import Project
 from segments.models import Segment
 from segments.tests.factories import SegmentFactory
+from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,26 @@ ENDPOINTS += [
         "/api/v1/environments/{environment}/identities/{identity}/featurestates/clone-from-given-identity/",
         {"source_identity_id": "{identity}"},
     ),
+    ("get", "/api/v1/environments/{environment}/webhooks/", None),
+    ("post", "/api/v1/environments/{environment}/webhooks/", {"url": "http://127.0.0.1:9/spy"}),
+    ("get", "/api/v1/environments/{environment}/webhooks/{env_webhook}/", None),
+    ("patch", "/api/v1/environments/{environment}/webhooks/{env_webhook}/", {"url": "http://127.0.0.1:9/spy"}),
+    ("delete", "/api/v1/environments/{environment}/webhooks/{env_webhook}/", None),
+    ("get", "/api/v1/organisations/{organisation}/webhooks/", None),
+    ("post", "/api/v1/organisations/{organisation}/webhooks/", {"url": "http://127.0.0.1:9/spy"}),
+    ("get", "/api/v1/organisations/{organisation}/webhooks/{org_webhook}/", None),
+    ("patch", "/api/v1/organisations/{organisation}/webhooks/{org_webhook}/", {"url": "http://127.0.0.1:9/spy"}),
+    ("delete", "/api/v1/organisations/{organisation}/webhooks/{org_webhook}/", None),
+    (
+        "post",
+        "/api/v1/webhooks/test/",
+        {"webhook_url": "http://127.0.0.1:9/", "scope": {"type": "environment", "id": "{environment}"}},
+    ),
+    (
+        "post",
+        "/api/v1/webhooks/test/",
+        {"webhook_url": "http://127.0.0.1:9/", "scope": {"type": "organisation", "id": "{organisation}"}},
+    ),
 ]
 
 
@@ -169,6 +190,8 @@ def victim(organisation, admin_user, member_user, project, environment):
         "trait": TraitFactory(identity=identity, trait_key="plan").id,
         "identity_override": identity_override.id,
         "tag": TagFactory(project=project).id,
+        "env_webhook": EnvironmentWebhook.objects.create(environment=environment, url="http://127.0.0.1:9/a").id,
+        "org_webhook": OrganisationWebhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/b").id,
     }
 
 
@@ -198,6 +221,8 @@ def _snapshot():
         list(Identity.objects.values()),
         list(Trait.objects.values()),
         list(Tag.objects.values()),
+        list(EnvironmentWebhook.objects.values()),
+        list(OrganisationWebhook.objects.values()),
         list(Feature.owners.through.objects.values()),
     )
 

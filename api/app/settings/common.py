@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "permissions",
     "audit",
     "analytics",
+    "webhooks",
     "sdk",
     "unleash",
     "ofrep",
@@ -378,6 +379,24 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+
+# --- Webhooks ----------------------------------------------------------------------
+# Flagsmith's names. SEPARATE_THREAD: each server process delivers in a background
+# thread; TASK_PROCESSOR: the API only queues and ``manage.py run_webhook_worker``
+# delivers; SYNCHRONOUSLY: delivered right after the commit, in the request (tests, tiny
+# installs).
+TASK_RUN_METHOD = env_choice(
+    "TASK_RUN_METHOD", ["SEPARATE_THREAD", "TASK_PROCESSOR", "SYNCHRONOUSLY"], "SEPARATE_THREAD"
+)
+DISABLE_WEBHOOKS = env_bool("DISABLE_WEBHOOKS", False)
+WEBHOOK_BACKOFF_BASE = env_float("WEBHOOK_BACKOFF_BASE", 2.0)
+WEBHOOK_BACKOFF_RETRIES = env_int("WEBHOOK_BACKOFF_RETRIES", 3)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+WEBHOOK_POLL_SECONDS = env_float("WEBHOOK_POLL_SECONDS", 5.0)
+if WEBHOOK_BACKOFF_BASE < 1:
+    raise ConfigurationError("WEBHOOK_BACKOFF_BASE", str(WEBHOOK_BACKOFF_BASE), "a number of at least 1")
+if WEBHOOK_BACKOFF_RETRIES < 0:
+    raise ConfigurationError("WEBHOOK_BACKOFF_RETRIES", str(WEBHOOK_BACKOFF_RETRIES), "an integer of at least 0")
 
 # --- REST framework --------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -22,3 +22,4 @@ CACHES = {
     **CACHES,
     "environment-documents": {**CACHES["environment-documents"], "BACKEND": LOCMEM_CACHE},
 }
+TASK_RUN_METHOD = "TASK_PROCESSOR"  # tests deliver explicitly (deliver_due) or opt into the runner

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from webhooks.models import EnvironmentWebhook, OrganisationWebhook
+
+
+def validate_webhook_url(value: str) -> str:
+    if not value.lower().startswith(("http://", "https://")):
+        raise serializers.ValidationError("Enter an http:// or https:// URL.")
+    return value
+
+
+class EnvironmentWebhookSerializer(serializers.ModelSerializer):
+    url = serializers.URLField(max_length=2000, validators=[validate_webhook_url])
+
+    class Meta:
+        model = EnvironmentWebhook
+        fields = ["id", "url", "enabled", "secret", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class OrganisationWebhookSerializer(serializers.ModelSerializer):
+    url = serializers.URLField(max_length=2000, validators=[validate_webhook_url])
+
+    class Meta:
+        model = OrganisationWebhook
+        fields = ["id", "name", "url", "enabled", "secret", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class WebhookScopeSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["environment", "organisation"])
+    id = serializers.CharField(max_length=100, help_text="The environment's API key or the organisation's id.")
+
+
+class TestWebhookSerializer(serializers.Serializer):
+    webhook_url = serializers.URLField(max_length=2000, validators=[validate_webhook_url])
+    secret = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    scope = WebhookScopeSerializer()
+
+
+class TestWebhookResultSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    status = serializers.IntegerField(required=False)
+    body = serializers.CharField(required=False)
+
+    def to_representation(self, instance: Any) -> Any:
+        return instance
