@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "axes",
+    "anymail",
     "core",
     "users",
     "organisations",
@@ -371,14 +372,50 @@ DJOSER = {
     },
 }
 
-# --- Email (transports are configured in full by the operations issue) ---------
+# --- Email ------------------------------------------------------------------------
+# Flagsmith's three documented EMAIL_BACKEND values all work. Its SendGrid package
+# (sendgrid-django, unmaintained since 2017) and django-ses are replaced by
+# django-anymail, which the two documented values are mapped onto; anymail's own
+# backend paths work too. Unset: mail is printed to the console, and everything still
+# works through invite links.
 DEFAULT_FROM_EMAIL = env_str("SENDER_EMAIL", "noreply@banderole.local")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND_ALIASES = {
+    "sgbackend.SendGridBackend": "anymail.backends.sendgrid.EmailBackend",
+    "django_ses.SESBackend": "anymail.backends.amazon_ses.EmailBackend",
+}
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = EMAIL_BACKEND_ALIASES.get(EMAIL_BACKEND, EMAIL_BACKEND)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+# SendGrid (v3 Mail Send API). SENDGRID_API_URL points it at another endpoint (tests, proxies).
+SENDGRID_API_KEY = env_str("SENDGRID_API_KEY", "")
+SENDGRID_API_URL = env_str("SENDGRID_API_URL", "https://api.sendgrid.com/v3/")
+# Amazon SES (v2 API through boto3). AWS_SES_REGION_ENDPOINT is a host name, as django-ses
+# took it (email.eu-central-1.amazonaws.com), or a full URL.
+AWS_SES_REGION_NAME = env_str("AWS_SES_REGION_NAME", "us-east-1")
+AWS_SES_REGION_ENDPOINT = env_str("AWS_SES_REGION_ENDPOINT", None)
+AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID", None)
+AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", None)
+_ses_client_params: dict = {"region_name": AWS_SES_REGION_NAME}
+if AWS_SES_REGION_ENDPOINT:
+    _ses_client_params["endpoint_url"] = (
+        AWS_SES_REGION_ENDPOINT if "://" in AWS_SES_REGION_ENDPOINT else f"https://{AWS_SES_REGION_ENDPOINT}"
+    )
+if AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY:
+    _ses_client_params["aws_access_key_id"] = AWS_ACCESS_KEY_ID
+    _ses_client_params["aws_secret_access_key"] = AWS_SECRET_ACCESS_KEY
+ANYMAIL = {
+    "SENDGRID_API_KEY": SENDGRID_API_KEY,
+    "SENDGRID_API_URL": SENDGRID_API_URL,
+    "AMAZON_SES_CLIENT_PARAMS": _ses_client_params,
+}
+if EMAIL_BACKEND == "anymail.backends.sendgrid.EmailBackend" and not SENDGRID_API_KEY:
+    raise ConfigurationError("SENDGRID_API_KEY", "", "an API key when EMAIL_BACKEND is SendGrid")
 
 # --- Webhooks ----------------------------------------------------------------------
 # Flagsmith's names. SEPARATE_THREAD: each server process delivers in a background
