@@ -1,14 +1,36 @@
-"""Storing flag evaluation counts reported by SDKs."""
+"""Storing flag evaluation counts reported by SDKs.
+
+The SDK endpoints call ``record_evaluations``; with ``FEATURE_EVALUATION_CACHE_SECONDS``
+above 0 (the default, 60, as Flagsmith) counts are only added to an in-process buffer
+(no query, no I/O on the SDK path) and a background thread flushes the buffer every
+that many seconds, summed per environment, feature, hour (and, for v2 reports,
+identity and enabled state): one database row update per key instead of one per
+report. A process that dies loses at most that window of counts, as Flagsmith's
+buffer does. 0 writes each report as it arrives. Each flush is also written to
+InfluxDB 2 when ``INFLUXDB_URL``/``INFLUXDB_TOKEN``/``INFLUXDB_ORG`` are set.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import logging
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, transaction
 from django.db.models import F
 
 from analytics.models import FeatureEvaluationBucket
+
+logger = logging.getLogger("banderole.analytics")
 
 
 @dataclass(frozen=True)
@@ -19,20 +41,134 @@ class EvaluationCount:
     enabled_when_evaluated: bool | None = None
 
 
+# (environment_id, feature_name, identity_identifier, enabled_when_evaluated, bucket_start) -> count
+BucketKey = tuple[int, str, str, bool | None, datetime]
+
+_buffer: Counter[BucketKey] = Counter()
+_buffer_lock = threading.Lock()
+_flusher: threading.Thread | None = None
+_flusher_pid: int | None = None
+_stop = threading.Event()
+
+
 def record_evaluations(environment_id: int, counts: list[EvaluationCount], now: datetime) -> None:
-    """Add counts to the hour's buckets, creating the buckets that do not exist yet."""
+    """Add counts to the hour's buckets (buffered, or at once when buffering is off)."""
     if not counts:
         return
     bucket_start = now.replace(minute=0, second=0, microsecond=0)
+    keys = Counter(
+        {
+            (environment_id, item.feature_name, item.identity_identifier, item.enabled_when_evaluated, bucket_start): 0
+            for item in counts
+        }
+    )
+    for item in counts:
+        keys[
+            (environment_id, item.feature_name, item.identity_identifier, item.enabled_when_evaluated, bucket_start)
+        ] += item.count
+    if settings.FEATURE_EVALUATION_CACHE_SECONDS <= 0:
+        write_buckets(keys)
+        return
+    with _buffer_lock:
+        _buffer.update(keys)
+    _ensure_flusher()
+
+
+def write_buckets(counts: Counter[BucketKey]) -> None:
+    """Add summed counts to their buckets in one transaction, then to InfluxDB if configured."""
+    if not counts:
+        return
     with transaction.atomic():
-        for item in counts:
+        for (environment_id, feature_name, identity, enabled, bucket_start), count in counts.items():
             bucket = {
                 "environment_id": environment_id,
-                "feature_name": item.feature_name,
-                "identity_identifier": item.identity_identifier,
-                "enabled_when_evaluated": item.enabled_when_evaluated,
+                "feature_name": feature_name,
+                "identity_identifier": identity,
+                "enabled_when_evaluated": enabled,
                 "bucket_start": bucket_start,
             }
-            updated = FeatureEvaluationBucket.objects.filter(**bucket).update(count=F("count") + item.count)
+            updated = FeatureEvaluationBucket.objects.filter(**bucket).update(count=F("count") + count)
             if not updated:
-                FeatureEvaluationBucket.objects.create(**bucket, count=item.count)
+                FeatureEvaluationBucket.objects.create(**bucket, count=count)
+    if settings.INFLUXDB_ENABLED:
+        write_to_influxdb(counts)
+
+
+def flush() -> int:
+    """Write the buffer now; returns how many bucket keys were written."""
+    with _buffer_lock:
+        pending = Counter(_buffer)
+        _buffer.clear()
+    if not pending:
+        return 0
+    try:
+        write_buckets(pending)
+    except Exception:
+        # The database is away: keep the counts for the next flush rather than drop them.
+        logger.exception("Could not store %s flag evaluation buckets; keeping them for the next flush", len(pending))
+        with _buffer_lock:
+            _buffer.update(pending)
+        return 0
+    return len(pending)
+
+
+def _ensure_flusher() -> None:
+    global _flusher, _flusher_pid
+    if _flusher is not None and _flusher_pid == os.getpid() and _flusher.is_alive():
+        return
+    with _buffer_lock:
+        if _flusher is not None and _flusher_pid == os.getpid() and _flusher.is_alive():
+            return
+        _flusher_pid = os.getpid()
+        _flusher = threading.Thread(target=_flush_forever, name="analytics-flusher", daemon=True)
+        _flusher.start()
+
+
+def _flush_forever() -> None:
+    while not _stop.wait(settings.FEATURE_EVALUATION_CACHE_SECONDS):
+        close_old_connections()
+        flush()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    # flush() already keeps what it cannot write; at shutdown there is no next flush.
+    if _buffer:
+        with contextlib.suppress(Exception):
+            flush()
+
+
+# --- InfluxDB 2 ----------------------------------------------------------------------
+
+
+def _escape_tag(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
+
+
+def influx_lines(counts: Counter[BucketKey]) -> str:
+    """Line protocol, one point per environment, feature and hour (identities summed)."""
+    summed: Counter[tuple[int, str, datetime]] = Counter()
+    for (environment_id, feature_name, _identity, _enabled, bucket_start), count in counts.items():
+        summed[(environment_id, feature_name, bucket_start)] += count
+    return "\n".join(
+        f"feature_evaluation,environment_id={environment_id},feature_id={_escape_tag(feature_name)} "
+        f"request_count={count}i {int(bucket_start.timestamp())}"
+        for (environment_id, feature_name, bucket_start), count in sorted(summed.items())
+    )
+
+
+def write_to_influxdb(counts: Counter[BucketKey]) -> bool:
+    """POST the counts to InfluxDB 2's write API; failures are logged, never raised."""
+    query = urlencode({"org": settings.INFLUXDB_ORG, "bucket": settings.INFLUXDB_BUCKET, "precision": "s"})
+    request = urllib.request.Request(
+        f"{settings.INFLUXDB_URL.rstrip('/')}/api/v2/write?{query}",
+        data=influx_lines(counts).encode(),
+        headers={"Authorization": f"Token {settings.INFLUXDB_TOKEN}", "Content-Type": "text/plain; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.INFLUXDB_TIMEOUT_SECONDS):
+            return True
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        logger.warning("Could not write flag evaluations to InfluxDB: %s", exc)
+        return False

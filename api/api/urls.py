@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("segments.urls")),
     path("", include("audit.urls")),
     path("", include("webhooks.urls")),
+    path("", include("analytics.urls")),
     path(
         "swagger.json",
         SpectacularJSONAPIView.as_view(permission_classes=docs_permission_classes()),

@@ -510,6 +510,14 @@ ROWS: list[Row] = [
         400,
         {"webhook_url": "http://127.0.0.1:9/", "scope": {"type": "organisation", "id": "{organisation}"}},
     ),
+    # --- Flag analytics --------------------------------------------------------------------
+    Row(
+        "get",
+        f"{P}/features/{{feature}}/evaluation-data/?environment_id={{environment_id}}",
+        ENV,
+        VIEW_ENVIRONMENT,
+        200,
+    ),
     # --- Audit log ----------------------------------------------------------------------
     Row("get", f"{V1}/audit/", None, None, 200, overrides=EVERYONE),
     Row("get", f"{V1}/audit/{{project_audit}}/", PROJECT, VIEW_AUDIT_LOG, 200, overrides={"without": 404}),

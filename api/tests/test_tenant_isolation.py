@@ -137,6 +137,7 @@ ENDPOINTS += [
         "/api/v1/environments/{environment}/identities/{identity}/featurestates/clone-from-given-identity/",
         {"source_identity_id": "{identity}"},
     ),
+    ("get", "/api/v1/projects/{project}/features/{feature}/evaluation-data/?environment_id={environment_id}", None),
     ("get", "/api/v1/environments/{environment}/webhooks/", None),
     ("post", "/api/v1/environments/{environment}/webhooks/", {"url": "http://127.0.0.1:9/spy"}),
     ("get", "/api/v1/environments/{environment}/webhooks/{env_webhook}/", None),

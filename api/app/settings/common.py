@@ -417,6 +417,17 @@ ANYMAIL = {
 if EMAIL_BACKEND == "anymail.backends.sendgrid.EmailBackend" and not SENDGRID_API_KEY:
     raise ConfigurationError("SENDGRID_API_KEY", "", "an API key when EMAIL_BACKEND is SendGrid")
 
+# --- Flag analytics ------------------------------------------------------------------
+# SDK evaluation counts are buffered per process and flushed this often (0: written as
+# they arrive). Flagsmith's variable and default.
+FEATURE_EVALUATION_CACHE_SECONDS = env_int("FEATURE_EVALUATION_CACHE_SECONDS", 60)
+INFLUXDB_URL = env_str("INFLUXDB_URL", None)
+INFLUXDB_TOKEN = env_str("INFLUXDB_TOKEN", None)
+INFLUXDB_ORG = env_str("INFLUXDB_ORG", None)
+INFLUXDB_BUCKET = env_str("INFLUXDB_BUCKET", "flagsmith")
+INFLUXDB_TIMEOUT_SECONDS = env_float("INFLUXDB_TIMEOUT_SECONDS", 5.0)
+INFLUXDB_ENABLED = bool(INFLUXDB_URL and INFLUXDB_TOKEN and INFLUXDB_ORG)
+
 # --- Webhooks ----------------------------------------------------------------------
 # Flagsmith's names. SEPARATE_THREAD: each server process delivers in a background
 # thread; TASK_PROCESSOR: the API only queues and ``manage.py run_webhook_worker``

@@ -23,3 +23,5 @@ CACHES = {
     "environment-documents": {**CACHES["environment-documents"], "BACKEND": LOCMEM_CACHE},
 }
 TASK_RUN_METHOD = "TASK_PROCESSOR"  # tests deliver explicitly (deliver_due) or opt into the runner
+# SDK analytics are written as they arrive, so tests read them at once; the buffer has its own tests.
+FEATURE_EVALUATION_CACHE_SECONDS = 0
