@@ -534,11 +534,15 @@ USE_TZ = True
 
 # --- Observability -------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], "WARNING")
+LOG_FORMAT = env_choice("LOG_FORMAT", ["generic", "json"], "generic")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"generic": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": sys.stderr}},
+    "formatters": {
+        "generic": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "banderole": {"level": "INFO" if LOG_LEVEL in ("DEBUG", "INFO") else LOG_LEVEL, "propagate": True},
@@ -546,6 +550,11 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "CRITICAL"},
     },
 }
+
+# Flagsmith's Azure Application Insights variables are accepted (a deployment that sets
+# them still starts) and ignored: OpenCensus is retired upstream. docs/configuration.md.
+APPLICATION_INSIGHTS_CONNECTION_STRING = env_str("APPLICATION_INSIGHTS_CONNECTION_STRING", None)
+OPENCENSUS_SAMPLING_RATE = env_float("OPENCENSUS_SAMPLING_RATE", 1.0)
 
 SENTRY_SDK_DSN = env_str("SENTRY_SDK_DSN", None)
 SENTRY_TRACE_SAMPLE_RATE = env_float("SENTRY_TRACE_SAMPLE_RATE", 1.0)
