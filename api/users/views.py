@@ -64,6 +64,10 @@ class UserViewSet(DjoserUserViewSet):
     def get_throttles(self) -> list[BaseThrottle]:
         if self.action == "create":
             return [ScopedRateThrottle()]
+        if self.action in ("reset_password", "resend_activation"):
+            # Each sends an email to any address typed in: limited per client address.
+            self.throttle_scope = "password_reset"
+            return [ScopedRateThrottle()]
         return super().get_throttles()
 
     def get_serializer_class(self) -> type[Serializer]:

@@ -473,6 +473,7 @@ REST_FRAMEWORK = {
         "login": env_str("LOGIN_THROTTLE_RATE", "20/min"),
         "signup": env_str("SIGNUP_THROTTLE_RATE", "10/min"),
         "invite": env_str("INVITE_THROTTLE_RATE", "10/min"),
+        "password_reset": env_str("PASSWORD_RESET_THROTTLE_RATE", "5/min"),
         "user": env_str("USER_THROTTLE_RATE", None),
         "master_api_key": env_str("MASTER_API_KEY_THROTTLE_RATE", None),
     },

@@ -228,3 +228,16 @@ def test_settings__django_ses_value__mapped_to_anymail_ses_with_region_endpoint(
         "aws_access_key_id": "AKID",
         "aws_secret_access_key": "s",
     }
+
+
+def test_password_reset__over_throttle_rate__429_and_no_more_mail(monkeypatch, anon_client, admin_user):
+    from django.core import mail
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "password_reset", "2/min")
+    statuses = [
+        anon_client.post("/api/v1/auth/users/reset_password/", {"email": admin_user.email}, format="json").status_code
+        for _ in range(3)
+    ]
+    assert statuses == [204, 204, 429]
+    assert len(mail.outbox) == 2
