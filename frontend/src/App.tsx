@@ -2,6 +2,8 @@ import type { ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { useAuth } from "./auth";
 import { Layout } from "./components/Layout";
+import { ApiKeysPage } from "./pages/ApiKeys";
+import { AuditLogPage } from "./pages/AuditLog";
 import { FeatureDetailPage } from "./pages/FeatureDetail";
 import { FeaturesPage } from "./pages/Features";
 import { HomePage } from "./pages/Home";
@@ -9,7 +11,9 @@ import { IdentitiesPage } from "./pages/Identities";
 import { IdentityDetailPage } from "./pages/IdentityDetail";
 import { LoginPage, SignupPage } from "./pages/Login";
 import { MembersPage } from "./pages/Members";
+import { OrganisationPermissionsPage } from "./pages/OrganisationPermissions";
 import { OrganisationsPage } from "./pages/Organisations";
+import { ProjectPermissionsPage } from "./pages/ProjectPermissions";
 import { ProjectHomePage, ProjectSettingsPage } from "./pages/ProjectSettings";
 import { ProjectsPage } from "./pages/Projects";
 import { SdkKeysPage } from "./pages/SdkKeys";
@@ -34,8 +38,13 @@ export function App() {
     ["/organisations", <OrganisationsPage />],
     ["/organisations/:orgId/projects", <ProjectsPage />],
     ["/organisations/:orgId/members", <MembersPage />],
+    ["/organisations/:orgId/permissions", <OrganisationPermissionsPage />],
+    ["/organisations/:orgId/api-keys", <ApiKeysPage />],
+    ["/organisations/:orgId/audit", <AuditLogPage />],
     ["/projects/:projectId", <ProjectHomePage />],
     ["/projects/:projectId/settings", <ProjectSettingsPage />],
+    ["/projects/:projectId/permissions", <ProjectPermissionsPage />],
+    ["/projects/:projectId/audit", <AuditLogPage />],
     ["/projects/:projectId/segments", <SegmentsPage />],
     ["/projects/:projectId/segments/new", <SegmentEditorPage />],
     ["/projects/:projectId/segments/:segmentId", <SegmentEditorPage />],

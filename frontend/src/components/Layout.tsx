@@ -1,4 +1,4 @@
-import { AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Select, Stack, Text, Tooltip } from "@mantine/core";
+import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Select, Stack, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import type { ReactNode } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
@@ -95,6 +95,8 @@ export function Layout({ children }: { children: ReactNode }) {
               <>
                 {link(`/projects/${projectId}/segments`, "Segments")}
                 {link(`/projects/${projectId}/settings`, "Environments & project")}
+                {link(`/projects/${projectId}/permissions`, "Project permissions")}
+                {link(`/projects/${projectId}/audit`, "Project audit log")}
               </>
             )}
             {orgId && (
@@ -104,16 +106,9 @@ export function Layout({ children }: { children: ReactNode }) {
                 </Text>
                 {link(`/organisations/${orgId}/projects`, "Projects")}
                 {link(`/organisations/${orgId}/members`, "Members & invites")}
-                <Tooltip label="Their API has landed (issue 5); these dashboard screens are not built yet" position="right" withArrow>
-                  <div>
-                    <NavLink
-                      label="Permissions"
-                      disabled
-                      rightSection={<Badge size="xs" variant="light">soon</Badge>}
-                    />
-                    <NavLink label="Audit log" disabled rightSection={<Badge size="xs" variant="light">soon</Badge>} />
-                  </div>
-                </Tooltip>
+                {link(`/organisations/${orgId}/permissions`, "Groups & permissions")}
+                {link(`/organisations/${orgId}/api-keys`, "API keys")}
+                {link(`/organisations/${orgId}/audit`, "Audit log")}
               </>
             )}
             {link("/organisations", "All organisations", undefined, true)}

@@ -1,7 +1,7 @@
-import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
 import { useOrganisations } from "../api/queries";
 import { useAuth } from "../auth";
@@ -222,9 +222,12 @@ export function MembersPage() {
             </Stack>
           </Card>
         )}
-        <Alert color="blue" variant="light" title="Permissions and audit log">
-          Project and environment permissions, groups and the audit log have their API (issue 5) but no dashboard
-          screens yet: manage them through the admin API (/api/v1/docs/) for now.
+        <Alert color="blue" variant="light" title="Permissions">
+          Members are users or admins of the organisation. What users may do in each project and environment is set under{" "}
+          <Anchor component={Link} to={`/organisations/${orgId}/permissions`}>
+            Groups &amp; permissions
+          </Anchor>
+          .
         </Alert>
       </Stack>
     </>
