@@ -27,6 +27,7 @@ from app.envvars import (
     is_set,
     parse_database_url,
 )
+from core.memcached import SingleServerRendezvousHash
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the api/ folder
 REPO_DIR = BASE_DIR.parent
@@ -226,6 +227,7 @@ def _cache(backend: str, location: str, timeout: float | None, options: dict | N
             # A dead server is retried after a few seconds rather than on every request.
             "retry_attempts": 1,
             "dead_timeout": 5,
+            "hasher": SingleServerRendezvousHash,
         }
     elif backend.endswith(".RedisCache"):
         client_options = {
