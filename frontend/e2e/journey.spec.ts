@@ -1,5 +1,6 @@
 // The whole journey of issue 7 in a real browser against a real server: sign up, set up,
-// flags, segments, overrides, identities, SDK keys, members; screenshots of each main page.
+// flags, segments, overrides, identities, SDK keys, members, groups and permissions, API keys,
+// the audit log; screenshots of each main page.
 import { expect, test, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -221,6 +222,99 @@ test("a new user runs releases from the dashboard", async ({ page, request }) =>
   await expect(page.getByRole("textbox", { name: "user link hash" })).toBeVisible();
   await shot(page, "11-members");
 
+  // --- groups, permissions, an organisation API key, the audit log ------------------------
+  // A second person joins through the invite link, as an invitee does (through the API).
+  const linkHash = await page.getByRole("textbox", { name: "user link hash" }).inputValue();
+  const bob = `bob-${Date.now()}@example.com`;
+  const signedUp = await request.post("/api/v1/auth/users/", { data: { email: bob, password, first_name: "Bob", last_name: "Builder" } });
+  expect(signedUp.status()).toBe(201);
+  const bobAuth = { Authorization: `Token ${(await signedUp.json()).key}` };
+  expect((await request.post(`/api/v1/users/join/link/${linkHash}/`, { headers: bobAuth })).status()).toBe(201);
+
+  await page.getByRole("navigation").getByRole("link", { name: "Groups & permissions" }).click();
+  await expect(page.getByText("No groups yet")).toBeVisible();
+  await page.getByLabel("New group").fill("Developers");
+  await page.getByRole("button", { name: "Create group" }).click();
+  const developers = page.getByTestId("group-Developers");
+  await expect(developers).toBeVisible();
+  await choose(page, "Add a member to Developers", bob);
+  await developers.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(developers.getByRole("cell", { name: bob, exact: true })).toBeVisible();
+  await developers.getByRole("switch", { name: `${bob} is an admin of Developers` }).click({ force: true });
+  await expect(developers.getByRole("switch", { name: `${bob} is an admin of Developers` })).toBeChecked();
+  await shot(page, "14-groups");
+
+  await page.getByRole("link", { name: "Permissions of Web shop" }).click();
+  const projectId = page.url().match(/projects\/(\d+)\//)![1];
+  const bobSees = () => request.get(`/api/v1/projects/${projectId}/`, { headers: bobAuth });
+  expect((await bobSees()).status()).toBe(404); // no grant yet: the project is invisible to him
+  await expect(page.getByText(/Nobody holds a permission on the project Web shop yet/)).toBeVisible();
+  await choose(page, "User or group", "Developers");
+  await page.getByRole("checkbox", { name: "View project" }).check();
+  await page.getByRole("checkbox", { name: "View audit log" }).check();
+  await page.getByRole("button", { name: "Grant", exact: true }).click();
+  const grant = page.getByTestId("grant-Developers");
+  await expect(grant).toContainText("View project");
+  await expect(grant).toContainText("View audit log");
+  expect((await bobSees()).status()).toBe(200); // through his group
+  // Change the grant, then grant Bob himself one environment.
+  await grant.getByRole("button", { name: "Change the permissions of Developers" }).click();
+  await page.getByRole("dialog").getByRole("checkbox", { name: "Create feature" }).check();
+  await page.getByRole("button", { name: "Save permissions" }).click();
+  await expect(grant).toContainText("Create feature");
+  await choose(page, "Permissions on", "Environment: Development");
+  await expect(page.getByRole("heading", { name: "Who may do what on the Development environment" })).toBeVisible();
+  await choose(page, "User or group", bob);
+  await page.getByRole("checkbox", { name: "Update feature state" }).check();
+  await page.getByRole("button", { name: "Grant", exact: true }).click();
+  await expect(page.getByTestId(`grant-${bob}`)).toContainText("Update feature state");
+  await choose(page, "Permissions on", "The project");
+  await expect(grant).toBeVisible();
+  await shot(page, "15-project-permissions");
+
+  await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page.getByText("No API key yet")).toBeVisible();
+  await page.getByLabel("Name of the new key").fill("terraform");
+  await page.getByRole("button", { name: "Create API key" }).click();
+  const newKey = page.getByRole("textbox", { name: "New API key terraform" });
+  await expect(newKey).toHaveValue(/^[0-9a-f]+\./);
+  const apiKey = await newKey.inputValue();
+  const byKey = await request.get(`/api/v1/projects/${projectId}/`, { headers: { Authorization: `Api-Key ${apiKey}` } });
+  expect(byKey.status()).toBe(200);
+  await expect(page.getByTestId("api-key-terraform")).toContainText("active");
+  await shot(page, "16-api-keys");
+  await page.reload();
+  await expect(page.getByTestId("api-key-terraform")).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "New API key terraform" })).toHaveCount(0); // shown once
+
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
+  const entries = page.getByTestId(/^audit-entry-/);
+  await expect(entries.first()).toBeVisible();
+  await expect(page.getByText(/^Organisation api key created: terraform/)).toBeVisible();
+  await expect(page.getByText(/^User group created: Developers/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Page 2" })).toBeVisible(); // the 25 identities alone fill a page
+  await shot(page, "17-audit-log");
+  await choose(page, "Object type", "Feature");
+  await expect(page.getByText("Feature created: new_checkout")).toBeVisible();
+  await expect(page.getByText("Feature created: button_colour")).toBeVisible();
+  await choose(page, "Object type", "Feature state");
+  await choose(page, "Action", "Updated");
+  // The toggle of new_checkout at the start, as a field-level diff.
+  const toggled = entries.filter({ hasText: "new_checkout" }).filter({ has: page.getByRole("cell", { name: "Enabled" }) }).first();
+  await expect(toggled.getByRole("table", { name: "Changed fields" })).toContainText("false");
+  await expect(toggled.getByRole("table", { name: "Changed fields" })).toContainText("true");
+  await expect(toggled).toContainText(email);
+  await shot(page, "18-audit-log-diff");
+  await page.getByRole("button", { name: "Clear the filters" }).click();
+  await page.getByLabel("Search the audit log").fill("pro users");
+  await expect(page.getByText("Segment created: pro users")).toBeVisible();
+  // The project's own log, as Bob reads it through his group's View audit log.
+  const bobLog = await request.get(`/api/v1/projects/${projectId}/audit/`, { headers: bobAuth });
+  expect(bobLog.status()).toBe(200);
+  expect((await bobLog.json()).count).toBeGreaterThan(20);
+  await page.goto(`/projects/${projectId}/audit?type=SEGMENT`);
+  await expect(page.getByText("Segment created: beta testers")).toBeVisible();
+
   // --- destructive actions ask first ------------------------------------------------------
   await page.getByRole("link", { name: "Projects", exact: true }).click();
   await page.getByRole("link", { name: "Web shop" }).click();
@@ -242,6 +336,19 @@ test("a new user runs releases from the dashboard", async ({ page, request }) =>
   await expect(page.getByRole("link", { name: "pro users" })).toBeVisible();
   await page.waitForTimeout(500); // the navigation drawer's closing transition
   await shot(page, "13-segments-phone");
+  await page.getByRole("button", { name: "Toggle navigation" }).click();
+  await page.getByRole("link", { name: "Project audit log" }).click();
+  await expect(page.getByTestId(/^audit-entry-/).first()).toBeVisible();
+  await page.waitForTimeout(500);
+  await shot(page, "19-audit-log-phone");
+  await page.getByRole("button", { name: "Toggle navigation" }).click();
+  await page.getByRole("link", { name: "Project permissions" }).click();
+  await expect(page.getByTestId("grant-Developers")).toBeVisible();
+  await page.waitForTimeout(500);
+  await shot(page, "20-permissions-phone");
+  await page.getByRole("button", { name: "Toggle navigation" }).click();
+  await page.getByRole("link", { name: "Segments" }).click();
+  await expect(page.getByRole("link", { name: "pro users" })).toBeVisible();
 
   // --- logging out and back in keeps the deep link -----------------------------------------
   await page.setViewportSize({ width: 1280, height: 800 });

@@ -85,6 +85,8 @@ export function useMembers(orgId: number | undefined) {
   return useQuery({
     queryKey: permissionKeys.members(orgId ?? 0),
     enabled: Boolean(orgId),
+    // People join through invites at any time: ask again whenever a picker of members appears.
+    staleTime: 0,
     queryFn: () => unwrap(api.GET("/api/v1/organisations/{organisation_pk}/users/", { params: { path: { organisation_pk: String(orgId!) } } })),
   });
 }
