@@ -50,7 +50,10 @@ def server(server_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         env={**env, "DJANGO_SUPERUSER_EMAIL": SUPERUSER_EMAIL, "DJANGO_SUPERUSER_PASSWORD": SUPERUSER_PASSWORD},
     )
     log_path = tmp_path_factory.mktemp("sdk_compat") / "gunicorn.log"
-    with gunicorn(log_path, ready_path="/health/liveness/", GUNICORN_WORKERS="2", **settings) as running:
+    # Evaluation counts are buffered per process; a 1 s flush lets the metrics tests see them soon.
+    with gunicorn(
+        log_path, ready_path="/health/liveness/", GUNICORN_WORKERS="2", FEATURE_EVALUATION_CACHE_SECONDS="1", **settings
+    ) as running:
         yield running
 
 
