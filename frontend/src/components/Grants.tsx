@@ -1,6 +1,6 @@
 // The grants of one scope (organisation, project or environment) to users and groups:
 // list, grant, change and revoke, with the keys offered from the API's permissions/ listing.
-import { Badge, Button, Checkbox, Group, Modal, Select, Stack, Table, Text } from "@mantine/core";
+import { Badge, Button, Checkbox, Group, Modal, Select, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import {
@@ -63,7 +63,7 @@ function KeysFields({
           onChange={(permissions) => onChange({ ...value, permissions })}
           error={fieldError(error, "permissions")}
         >
-          <Stack gap={6} mt={6}>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs" verticalSpacing={6} mt={6}>
             {keys.data.map((key) => (
               <Checkbox
                 key={key.key}
@@ -73,7 +73,7 @@ function KeysFields({
                 description={key.description}
               />
             ))}
-          </Stack>
+          </SimpleGrid>
         </Checkbox.Group>
       )}
     </Stack>
@@ -120,8 +120,8 @@ export function GrantsSection({ scope, orgId, scopeName }: { scope: GrantScope; 
         </Text>
       )}
       {rows.length > 0 && (
-        <Table.ScrollContainer minWidth={520}>
-          <Table verticalSpacing="xs">
+        // No sideways scrolling: at phone width the buttons stack instead of leaving the screen.
+        <Table verticalSpacing="xs">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>User or group</Table.Th>
@@ -161,7 +161,7 @@ export function GrantsSection({ scope, orgId, scopeName }: { scope: GrantScope; 
                     </Group>
                   </Table.Td>
                   <Table.Td>
-                    <Group gap="xs" justify="flex-end" wrap="nowrap">
+                    <Group gap="xs" justify="flex-end">
                       <Button size="xs" variant="default" onClick={() => setEditing(row)} aria-label={`Change the permissions of ${row.name}`}>
                         Change
                       </Button>
@@ -182,8 +182,7 @@ export function GrantsSection({ scope, orgId, scopeName }: { scope: GrantScope; 
                 </Table.Tr>
               ))}
             </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        </Table>
       )}
       <NewGrantForm
         scope={scope}

@@ -91,7 +91,9 @@ describe("AuditLogPage", () => {
     renderApp("/organisations/1/audit");
 
     await screen.findByTestId("audit-entry-2", undefined, SLOW);
-    await userEvent.click(screen.getByRole("textbox", { name: "Action" }));
+    // jsdom is as narrow as a phone here: the filters are folded away until asked for.
+    await userEvent.click(screen.getByRole("button", { name: "Filters" }));
+    await userEvent.click(await screen.findByRole("textbox", { name: "Action" }));
     await userEvent.click(await screen.findByRole("option", { name: "Created", hidden: true }));
 
     await waitFor(() => expect(screen.queryByTestId("audit-entry-3")).not.toBeInTheDocument());

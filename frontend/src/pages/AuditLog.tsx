@@ -1,5 +1,5 @@
-import { Alert, Badge, Button, Card, Code, Group, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { Alert, Badge, Button, Card, Code, Collapse, Group, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams, useSearchParams } from "react-router";
@@ -113,7 +113,12 @@ export function AuditLogPage() {
         ? unwrap(api.GET("/api/v1/projects/{project_pk}/audit/", { params: { path: { project_pk: String(projectScope) }, query } }))
         : unwrap(api.GET("/api/v1/organisations/{organisation_pk}/audit/", { params: { path: { organisation_pk: String(orgId!) }, query } })),
   });
+  // At phone width the filters fold away (they would fill the first screen); wider, they are always shown.
+  const wide = useMediaQuery("(min-width: 48em)", true);
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const filtered = Boolean(debounced || filter("environment") || filter("author") || filter("type") || filter("action") || filter("since") || filter("until") || (!projectScope && filter("project")));
+
+  const showFilters = wide || filtersOpen;
 
   const projectName = (id: number | null) => (projects.data ?? []).find((item) => item.id === id)?.name ?? project.data?.name;
   const environmentName = (id: number | null) => environments.find((item) => item.id === id)?.name;
@@ -136,6 +141,10 @@ export function AuditLogPage() {
                 You see the entries of the projects where you hold “View audit log”. Organisation admins see every entry.
               </Text>
             )}
+            <Button variant="light" size="xs" hiddenFrom="sm" w="fit-content" onClick={() => setFiltersOpen(!filtersOpen)} aria-expanded={showFilters}>
+              {showFilters ? "Hide the filters" : filtered ? "Filters (some set)" : "Filters"}
+            </Button>
+            <Collapse in={showFilters}>
             <Card withBorder p="sm">
               <Stack gap="xs">
                 <TextInput
@@ -212,6 +221,7 @@ export function AuditLogPage() {
                 )}
               </Stack>
             </Card>
+            </Collapse>
             {entries.isPending && <Loading label="Loading the audit log…" />}
             <ErrorMessage error={entries.error} onRetry={() => entries.refetch()} />
             {entries.data && entries.data.count === 0 &&
@@ -286,8 +296,17 @@ function Value({ value, tone }: { value: unknown; tone: "old" | "new" }) {
     );
   }
   const colour = tone === "old" ? "var(--mantine-color-red-0)" : "var(--mantine-color-green-0)";
-  const text = typeof value === "object" ? JSON.stringify(value, null, 2) : String(value);
-  const block = typeof value === "object" || text.length > 60;
+  // A list of plain values (permission keys, member ids) reads best on one line.
+  const flat = Array.isArray(value) && value.every((item) => item === null || typeof item !== "object");
+  if (flat && value.length === 0) {
+    return (
+      <Text span size="xs" c="dimmed" fs="italic">
+        empty list
+      </Text>
+    );
+  }
+  const text = flat ? value.join(", ") : typeof value === "object" ? JSON.stringify(value, null, 2) : String(value);
+  const block = (typeof value === "object" && !flat) || text.length > 60;
   return block ? (
     <Code block style={{ background: colour, maxHeight: 200, overflow: "auto", whiteSpace: "pre-wrap", wordBreak: "break-word" }}>
       {text}
@@ -307,11 +326,11 @@ export function ChangesTable({ action, changes }: { action: string; changes: Rec
   const showNew = action !== "DELETE";
   return (
     <>
-      <Table.ScrollContainer minWidth={360}>
+      <Table.ScrollContainer minWidth={280}>
         <Table withTableBorder verticalSpacing={4} fz="xs" aria-label="Changed fields" layout="fixed">
           <Table.Thead>
             <Table.Tr>
-              <Table.Th w="24%">Field</Table.Th>
+              <Table.Th w="28%">Field</Table.Th>
               {showOld && <Table.Th>{showNew ? "Before" : "Was"}</Table.Th>}
               {showNew && <Table.Th>{showOld ? "After" : "Set to"}</Table.Th>}
             </Table.Tr>
@@ -319,7 +338,7 @@ export function ChangesTable({ action, changes }: { action: string; changes: Rec
           <Table.Tbody>
             {shown.map(([field, change]) => (
               <Table.Tr key={field}>
-                <Table.Td style={{ wordBreak: "break-word" }}>{words(field)}</Table.Td>
+                <Table.Td style={{ overflowWrap: "break-word" }}>{words(field)}</Table.Td>
                 {showOld && (
                   <Table.Td>
                     <Value value={change?.old} tone="old" />
