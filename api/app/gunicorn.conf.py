@@ -84,6 +84,32 @@ loglevel = _log_level()
 statsd_host = _statsd_host()
 statsd_prefix = _env("STATSD_PREFIX") or "flagsmith.api"
 
+# --- Prometheus: one set of numbers for all workers ----------------------------------
+# With PROMETHEUS_ENABLED each worker writes its counters to files in
+# PROMETHEUS_MULTIPROC_DIR and a scrape of /metrics adds up every worker's (core/metrics.py).
+# prometheus_client reads the variable when it is first imported, in each worker after
+# the fork, so it is set here, in the arbiter. Unset: a new private directory per start.
+# Either way files of an earlier run are removed, or their counts would be added again.
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+if (_env("PROMETHEUS_ENABLED") or "").lower() in _TRUE:
+    import glob
+    import tempfile
+
+    _multiproc_dir = _env("PROMETHEUS_MULTIPROC_DIR")
+    if _multiproc_dir is None:
+        _multiproc_dir = tempfile.mkdtemp(prefix="banderole-prometheus-")
+    os.makedirs(_multiproc_dir, exist_ok=True)
+    for _stale in glob.glob(os.path.join(_multiproc_dir, "*.db")):
+        os.remove(_stale)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
+
+    def child_exit(server: object, worker: object) -> None:
+        """A dead worker's live gauges stop counting; its counters and histograms stay summed."""
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
 # --- Control socket --------------------------------------------------------------
 # Gunicorn 25+ opens an admin socket under $HOME by default; a server in a container or
 # on a PaaS has no use for it and two instances sharing a home would fight over it.

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from core import metrics
 from core import views as core_views
 from core.exceptions import json_not_found
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("health/readiness/", core_views.readiness, name="health-readiness"),
     path("health", core_views.readiness),
     path("version/", core_views.version_info, name="version"),
+    # Prometheus (PROMETHEUS_ENABLED); /metrics as scrapers default to, /metrics/ as Flagsmith serves.
+    re_path(r"^metrics/?$", metrics.metrics_view, name="metrics"),
     # The dashboard's runtime configuration: one bundle serves every deployment.
     path("config/", core_views.dashboard_config, name="dashboard-config"),
     # Anything else under /api/ is a JSON 404, even with DEBUG on.
@@ -24,7 +27,7 @@ urlpatterns = [
     # Every other path is the dashboard's to route (deep links survive a reload), except
     # the server's own prefixes and file names (a missing /favicon.ico is a 404, not a page).
     re_path(
-        r"^(?!(?:api|admin|health|static|version|ofrep|config)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
+        r"^(?!(?:api|admin|health|static|version|ofrep|config|metrics)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
         core_views.dashboard,
         name="dashboard",
     ),

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core import metrics
 from environments import caching
 from environments.documents import CompiledEnvironment, dumps_json
 from sdk import services
@@ -72,6 +73,9 @@ class SDKView(APIView):
     version_max_age = 0.0
     # Set on responses that depend on the document, for X-Flagsmith-Document-Updated-At.
     document_updated_at: str | None = None
+    # Labels of banderole_sdk_cache_requests_total for what fast_get answers from.
+    metrics_endpoint = "sdk"
+    metrics_cache: str | None = "compiled_document"
 
     @property
     def key_auth(self) -> EnvironmentKeyAuth:
@@ -94,6 +98,8 @@ class SDKView(APIView):
             except exceptions.AuthenticationFailed:
                 key_auth = None  # DRF answers it
             response = fast_get(request, key_auth) if key_auth is not None else None
+            if key_auth is not None and (cache_name := self.metrics_cache) is not None:
+                metrics.count_cache(self.metrics_endpoint, cache_name, response is not None)
             if response is not None:
                 # What DRF's finalize_response and ours add, so both paths answer alike.
                 response["Allow"] = ", ".join(self.allowed_methods)
@@ -222,6 +228,8 @@ def _pick_feature(items: list[dict[str, Any]], name: str) -> Any:
 class FlagsView(SDKView):
     """``GET /flags/``: environment defaults, without segments or identity."""
 
+    metrics_endpoint = "sdk-flags"
+
     @property
     def version_max_age(self) -> float:  # type: ignore[override]
         """Flagsmith's TTL-only flags cache, opt-in: serve a version checked this long ago."""
@@ -243,8 +251,10 @@ class FlagsView(SDKView):
         if use_cache and key_auth.compiled_in_process() is None:
             cache_key = _response_cache_key("flags", key_auth)
             if (entry := _cached_response(caching.GET_FLAGS_ENDPOINT, cache_key)) is not None:
+                metrics.FLAGS_RESPONSE_CACHE_HIT.inc()
                 self.document_updated_at = entry.document_updated_at
                 return self._revalidated_flags(request, entry.body, entry.etag)
+            metrics.FLAGS_RESPONSE_CACHE_MISS.inc()
             compiled = self.get_compiled()
             response = self._respond(request, compiled, key_auth)
             body = services.environment_flags_json(compiled, key_auth.is_server_key)
@@ -253,6 +263,7 @@ class FlagsView(SDKView):
         return self._respond(request, self.get_compiled(), key_auth)
 
     def _respond(self, request: Any, compiled: CompiledEnvironment, key_auth: EnvironmentKeyAuth) -> HttpResponse:
+        metrics.ENVIRONMENT_EVALUATION.inc()
         self.document_updated_at = compiled.updated_at_header
         kind = "server" if key_auth.is_server_key else "client"
         body = services.environment_flags_json(compiled, key_auth.is_server_key)
@@ -264,6 +275,12 @@ class FlagsView(SDKView):
 
 class IdentitiesView(SDKView):
     """``GET`` and ``POST /identities/``: an identity's flags, after segment and identity overrides."""
+
+    metrics_endpoint = "sdk-identities"
+
+    @property
+    def metrics_cache(self) -> str | None:  # type: ignore[override]
+        return "identities_response" if self._response_cache_enabled() else None
 
     def fast_get(self, request: Any, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
         """A GET answered from the identities response cache: no database, no evaluation."""
@@ -332,7 +349,7 @@ class IdentitiesView(SDKView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         compiled = self.get_compiled()
-        incoming = data["traits"]
+        incoming = data.get("traits") or []  # omitted: validate_traits never ran
         if not self.key_auth.is_server_key and not compiled.allow_client_traits:
             incoming = []
         identifier = data.get("identifier")
@@ -373,6 +390,7 @@ class IdentitiesView(SDKView):
     ) -> Any:
         compiled = self.get_compiled()
         flags = services.evaluate_identity(compiled, identity, self.key_auth.is_server_key)
+        metrics.IDENTITY_EVALUATION.inc()
         if (name := _feature_param(request)) is not None:
             return _json(dumps_json(_pick_feature(flags, name)))
         traits = [] if compiled.hide_sensitive_data else services.trait_items(stored_traits, unsaved)
@@ -471,6 +489,7 @@ class EnvironmentDocumentView(SDKView):
     """``GET /environment-document/``: everything local evaluation needs; server-side keys only."""
 
     authentication_classes = [ServerKeyAuthentication]
+    metrics_endpoint = "sdk-environment-document"
 
     def fast_get(self, request: Any, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
         compiled = key_auth.compiled_in_process()
@@ -508,6 +527,7 @@ class AnalyticsFlagsView(SDKView):
                 if type(count) is int and count > 0 and name in compiled.feature_ids
             ]
             analytics_services.record_evaluations(compiled.environment_id, counts, now)
+            metrics.SDK_REPORTED_EVALUATIONS.inc(sum(item.count for item in counts))
             return HttpResponse(status=status.HTTP_200_OK)
         body = EvaluationReportsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -522,4 +542,5 @@ class AnalyticsFlagsView(SDKView):
             if item["count"] > 0 and item["feature_name"] in compiled.feature_ids
         ]
         analytics_services.record_evaluations(compiled.environment_id, counts, now)
+        metrics.SDK_REPORTED_EVALUATIONS.inc(sum(item.count for item in counts))
         return Response(status=status.HTTP_204_NO_CONTENT)

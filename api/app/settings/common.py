@@ -8,6 +8,7 @@ a malformed value stops start-up with a message naming the variable (see
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 from importlib.metadata import version as package_version
@@ -558,6 +559,20 @@ LOGGING = {
 # them still starts) and ignored: OpenCensus is retired upstream. docs/configuration.md.
 APPLICATION_INSIGHTS_CONNECTION_STRING = env_str("APPLICATION_INSIGHTS_CONNECTION_STRING", None)
 OPENCENSUS_SAMPLING_RATE = env_float("OPENCENSUS_SAMPLING_RATE", 1.0)
+
+# Prometheus (core/metrics.py): /metrics off by default; when on, only loopback or a
+# bearer token may read it. app/gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR.
+PROMETHEUS_ENABLED = env_bool("PROMETHEUS_ENABLED", False)
+PROMETHEUS_ALLOWED_IPS = env_list("PROMETHEUS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+PROMETHEUS_AUTH_TOKEN = env_str("PROMETHEUS_AUTH_TOKEN", None)
+try:
+    PROMETHEUS_ALLOWED_NETWORKS = [ipaddress.ip_network(value, strict=False) for value in PROMETHEUS_ALLOWED_IPS]
+except ValueError as _exc:
+    raise ConfigurationError(
+        "PROMETHEUS_ALLOWED_IPS", ",".join(PROMETHEUS_ALLOWED_IPS), "IP addresses or CIDR ranges"
+    ) from _exc
+if PROMETHEUS_ENABLED:
+    MIDDLEWARE.insert(0, "core.metrics.PrometheusMiddleware")
 
 SENTRY_SDK_DSN = env_str("SENTRY_SDK_DSN", None)
 SENTRY_TRACE_SAMPLE_RATE = env_float("SENTRY_TRACE_SAMPLE_RATE", 1.0)

@@ -57,6 +57,13 @@ def test_post_identities__matches_flagsmiths_shape(client_key_client):
     assert list(body["traits"][0]) == list(reference["traits"][0])
 
 
+def test_post_identities__traits_omitted__200_with_no_traits(client_key_client):
+    response = client_key_client.post("/api/v1/identities/", {"identifier": "no-traits"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["traits"] == []
+
+
 def test_get_identities__missing_identifier__200_with_flagsmiths_detail(client_key_client):
     response = client_key_client.get("/api/v1/identities/")
 

@@ -43,6 +43,8 @@ GUNICORN_VARIABLES = (
     "STATSD_PORT",
     "STATSD_PREFIX",
     "LOG_LEVEL",
+    "PROMETHEUS_ENABLED",
+    "PROMETHEUS_MULTIPROC_DIR",
 )
 # Database selection: a subprocess uses only the database its caller names.
 DATABASE_VARIABLE_PREFIXES = ("DATABASE_URL", "DJANGO_DB_", "REPLICA_DATABASE_URL", "SQLITE_PATH")
