@@ -60,6 +60,14 @@ SECURE_REDIRECT_EXEMPT = env_list("DJANGO_SECURE_REDIRECT_EXEMPT", [])
 SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
 SECURE_SSL_HOST = env_str("DJANGO_SECURE_SSL_HOST", None)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# A deployment that redirects to HTTPS is HTTPS-only: browsers are told so (HSTS, a year
+# unless set) and cookies never travel over plain HTTP, whatever the settings module.
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL_REDIRECT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ConfigurationError("DJANGO_SECURE_HSTS_SECONDS", str(SECURE_HSTS_SECONDS), "a number of seconds, 0 or more")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
 # Number of trusted proxies in front of the app; the client address is then
 # taken that many hops from the right of X-Forwarded-For (0 = REMOTE_ADDR).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.envvars import ConfigurationError
 from app.settings.common import *
-from app.settings.common import SECRET_KEY_WAS_GENERATED, USING_SQLITE_DEFAULT, env_bool, env_int
+from app.settings.common import SECRET_KEY_WAS_GENERATED, SECURE_SSL_REDIRECT, USING_SQLITE_DEFAULT, env_bool, env_int
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -27,5 +27,6 @@ if USING_SQLITE_DEFAULT and not env_bool("ALLOW_SQLITE_IN_PRODUCTION", False):
     )
 
 REST_FRAMEWORK["PAGE_SIZE"] = env_int("PAGE_SIZE", 999)
-SESSION_COOKIE_SECURE = env_bool("USE_SECURE_COOKIES", True)
+# Secure by default in production; always when DJANGO_SECURE_SSL_REDIRECT is on.
+SESSION_COOKIE_SECURE = env_bool("USE_SECURE_COOKIES", True) or SECURE_SSL_REDIRECT
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
