@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import user_logged_in
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import View
 from djoser.views import UserViewSet as DjoserUserViewSet
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,9 +20,19 @@ from rest_framework.serializers import Serializer
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from users import oauth
 from users.forms import InitialConfigurationForm
+from users.models import User
 from users.serializers import LoginSerializer, SendAccountLinkSerializer, TokenSerializer
-from users.services import InstallationAlreadyConfigured, configure_installation, initial_configuration_is_open
+from users.services import (
+    InstallationAlreadyConfigured,
+    configure_installation,
+    has_valid_invite,
+    initial_configuration_is_open,
+    registration_is_allowed,
+)
+
+logger = logging.getLogger("banderole.users")
 
 
 class LoginView(APIView):
@@ -115,3 +128,54 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     if request.path.startswith("/admin/"):
         return HttpResponse(detail, status=403, content_type="text/plain")
     return JsonResponse({"detail": detail}, status=403)
+
+
+class GithubOAuthSerializer(Serializer):
+    """Flagsmith's body: the code GitHub handed the dashboard, under the name ``access_token``."""
+
+    access_token = drf_serializers.CharField(max_length=512)
+    invite_hash = drf_serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class GithubOAuthView(APIView):
+    """``POST auth/oauth/github/``: ``{"access_token"}`` in, ``{"key": <token>}`` out, like the email login.
+
+    An account is found by its GitHub primary verified email, or created under the same
+    rules as email sign-up (``PREVENT_SIGNUP``, ``ALLOW_REGISTRATION_WITHOUT_INVITE``).
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=GithubOAuthSerializer, responses=TokenSerializer)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not oauth.github_configured():
+            return Response({"detail": "GitHub sign-in is not configured."}, status=status.HTTP_404_NOT_FOUND)
+        body = GithubOAuthSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            profile = oauth.github_profile(body.validated_data["access_token"])
+        except oauth.ProviderRefused as refused:
+            return Response({"access_token": [str(refused)]}, status=status.HTTP_400_BAD_REQUEST)
+        except oauth.ProviderUnavailable as unavailable:
+            logger.warning("GitHub sign-in failed: %s", unavailable)
+            return Response({"detail": "GitHub could not be reached; try again."}, status=status.HTTP_502_BAD_GATEWAY)
+        user = User.objects.filter(email__iexact=profile.email).first()
+        if user is None:
+            invite_hash = body.validated_data.get("invite_hash", "")
+            if settings.PREVENT_SIGNUP and not has_valid_invite(profile.email, invite_hash):
+                return Response({"detail": "Sign-up is disabled for this installation."}, status=403)
+            if not registration_is_allowed(profile.email, invite_hash):
+                return Response(
+                    {"detail": "User registration without an invite is disabled for this installation."}, status=403
+                )
+            user = User.objects.create_user(
+                email=profile.email, first_name=profile.first_name, last_name=profile.last_name
+            )
+        if not user.is_active:
+            return Response({"detail": "This account is disabled."}, status=status.HTTP_403_FORBIDDEN)
+        token, _ = Token.objects.get_or_create(user=user)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"key": token.key})

@@ -358,6 +358,14 @@ ALLOW_ADMIN_INITIATION_VIA_URL = env_bool("ALLOW_ADMIN_INITIATION_VIA_URL", True
 FLAGSMITH_DOMAIN = env_str("FLAGSMITH_DOMAIN", None)
 INVITE_LINK_DEFAULT_DAYS = env_int("INVITE_LINK_DEFAULT_DAYS", 30)
 
+# Sign-in with GitHub (users/oauth.py): on when both are set. The URLs are GitHub's; change
+# them for GitHub Enterprise Server or a test stand-in.
+GITHUB_CLIENT_ID = env_str("GITHUB_CLIENT_ID", "")
+GITHUB_CLIENT_SECRET = env_str("GITHUB_CLIENT_SECRET", "")
+GITHUB_OAUTH_TOKEN_URL = env_str("GITHUB_OAUTH_TOKEN_URL", "https://github.com/login/oauth/access_token")
+GITHUB_API_URL = env_str("GITHUB_API_URL", "https://api.github.com")
+OAUTH_PROVIDER_TIMEOUT_SECONDS = env_float("OAUTH_PROVIDER_TIMEOUT_SECONDS", 10.0)
+
 DJOSER = {
     "LOGIN_FIELD": "email",
     "HIDE_USERS": True,
