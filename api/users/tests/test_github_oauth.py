@@ -46,14 +46,16 @@ class GitHub:
 @pytest.fixture
 def github(db) -> Iterator[tuple[GitHub, HTTPReceiver]]:
     script = GitHub()
-    with HTTPReceiver(default=script) as receiver:
-        with override_settings(
+    with (
+        HTTPReceiver(default=script) as receiver,
+        override_settings(
             GITHUB_CLIENT_ID="client-id",
             GITHUB_CLIENT_SECRET="secret",
             GITHUB_OAUTH_TOKEN_URL=f"{receiver.url}/login/oauth/access_token",
             GITHUB_API_URL=f"{receiver.url}/api",
-        ):
-            yield script, receiver
+        ),
+    ):
+        yield script, receiver
 
 
 def test_github__new_user__account_created_and_token_returned(anon_client, github) -> None:
