@@ -24,3 +24,8 @@ warn_about_generated_secret_key()
 from webhooks import runner  # noqa: E402
 
 runner.start()
+
+# Counts sent once in the background when TELEMETRY_URL is set; never delays start-up.
+from core import telemetry  # noqa: E402
+
+telemetry.start()

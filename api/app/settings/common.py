@@ -590,6 +590,11 @@ except ValueError as _exc:
 if PROMETHEUS_ENABLED:
     MIDDLEWARE.insert(0, "core.metrics.PrometheusMiddleware")
 
+# Telemetry (Flagsmith's ENABLE_TELEMETRY): counts sent once at start-up, only to a configured URL.
+ENABLE_TELEMETRY = env_bool("ENABLE_TELEMETRY", True)
+TELEMETRY_URL = env_str("TELEMETRY_URL", "")
+TELEMETRY_TIMEOUT_SECONDS = env_float("TELEMETRY_TIMEOUT_SECONDS", 3.0)
+
 SENTRY_SDK_DSN = env_str("SENTRY_SDK_DSN", None)
 SENTRY_TRACE_SAMPLE_RATE = env_float("SENTRY_TRACE_SAMPLE_RATE", 1.0)
 if SENTRY_SDK_DSN:
