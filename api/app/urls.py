@@ -13,6 +13,8 @@ urlpatterns = [
     # Other flag protocols over the same flags: Unleash SDKs and OpenFeature's OFREP.
     path("api/client/", include("unleash.urls")),
     path("ofrep/v1/", include("ofrep.urls")),
+    # Before the admin's own login: ENABLE_ADMIN_ACCESS_USER_PASS=false refuses password login.
+    path("admin/login/", core_views.admin_login),
     path("admin/", admin.site.urls),
     path("health/liveness/", core_views.liveness, name="health-liveness"),
     path("health/readiness/", core_views.readiness, name="health-readiness"),

@@ -102,3 +102,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except TemplateDoesNotExist:
         return HttpResponse(DASHBOARD_NOT_BUILT)
     return HttpResponse(template.render({}, request))
+
+
+ADMIN_PASSWORD_LOGIN_DISABLED = (
+    "<!doctype html><title>Password login disabled</title>"
+    "<h1>Password login to the admin is disabled</h1>"
+    "<p>This server sets <code>ENABLE_ADMIN_ACCESS_USER_PASS=false</code>.</p>"
+)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The Django admin's login view, refused when ``ENABLE_ADMIN_ACCESS_USER_PASS`` is false."""
+    if not settings.ENABLE_ADMIN_ACCESS_USER_PASS:
+        return HttpResponse(ADMIN_PASSWORD_LOGIN_DISABLED, status=403)
+    from django.contrib import admin
+
+    return admin.site.login(request)

@@ -72,6 +72,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
 # taken that many hops from the right of X-Forwarded-For (0 = REMOTE_ADDR).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 ALLOWED_ADMIN_IP_ADDRESSES = env_list("ALLOWED_ADMIN_IP_ADDRESSES", [])
+# Flagsmith's name: false refuses password login to the Django admin (/admin/login/).
+ENABLE_ADMIN_ACCESS_USER_PASS = env_bool("ENABLE_ADMIN_ACCESS_USER_PASS", True)
 ENABLE_GZIP_COMPRESSION = env_bool("ENABLE_GZIP_COMPRESSION", False)
 
 # --- Applications --------------------------------------------------------------
