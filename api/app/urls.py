@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from core import metrics
 from core import views as core_views
 from core.exceptions import json_not_found
+from users import google_admin
 
 urlpatterns = [
     # ``v`` and digits only, so later unversioned prefixes (/api/client/) stay free;
@@ -15,6 +16,9 @@ urlpatterns = [
     path("ofrep/v1/", include("ofrep.urls")),
     # Before the admin's own login: ENABLE_ADMIN_ACCESS_USER_PASS=false refuses password login.
     path("admin/login/", core_views.admin_login),
+    # Google sign-in to the admin (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET).
+    path("admin/oauth/google/login/", google_admin.google_login, name="admin-google-login"),
+    path("admin/oauth/google/callback/", google_admin.google_callback, name="admin-google-callback"),
     path("admin/", admin.site.urls),
     path("health/liveness/", core_views.liveness, name="health-liveness"),
     path("health/readiness/", core_views.readiness, name="health-readiness"),

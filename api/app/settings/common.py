@@ -367,6 +367,12 @@ GITHUB_CLIENT_SECRET = env_str("GITHUB_CLIENT_SECRET", "")
 GITHUB_OAUTH_TOKEN_URL = env_str("GITHUB_OAUTH_TOKEN_URL", "https://github.com/login/oauth/access_token")
 GITHUB_API_URL = env_str("GITHUB_API_URL", "https://api.github.com")
 OAUTH_PROVIDER_TIMEOUT_SECONDS = env_float("OAUTH_PROVIDER_TIMEOUT_SECONDS", 10.0)
+# Google sign-in to the Django admin (Flagsmith's names); the provider URLs are settings for tests.
+OAUTH_CLIENT_ID = env_str("OAUTH_CLIENT_ID", "")
+OAUTH_CLIENT_SECRET = env_str("OAUTH_CLIENT_SECRET", "")
+GOOGLE_OAUTH_AUTH_URL = env_str("GOOGLE_OAUTH_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_OAUTH_TOKEN_URL = env_str("GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token")
+GOOGLE_OAUTH_USERINFO_URL = env_str("GOOGLE_OAUTH_USERINFO_URL", "https://openidconnect.googleapis.com/v1/userinfo")
 
 DJOSER = {
     "LOGIN_FIELD": "email",
