@@ -62,6 +62,55 @@ export function FormError({ error, fields = [] }: { error: unknown; fields?: str
   return <ErrorMessage error={error} title="Not saved" />;
 }
 
+/** A one-field form that creates something: the field, its button, and the API's errors beside them. */
+export function SingleFieldForm({
+  label,
+  placeholder,
+  value,
+  onChange,
+  submitLabel,
+  onSubmit,
+  error,
+  pending,
+  field,
+}: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (value: string) => void;
+  submitLabel: string;
+  onSubmit: () => void;
+  error: unknown;
+  pending: boolean;
+  field: string;
+}) {
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+    >
+      <Stack gap="sm">
+        <Group align="flex-start" wrap="wrap">
+          <TextInput
+            label={label}
+            placeholder={placeholder}
+            value={value}
+            onChange={(event) => onChange(event.currentTarget.value)}
+            error={fieldError(error, field)}
+            style={{ flex: 1, minWidth: 220 }}
+          />
+          <Button type="submit" mt={25} loading={pending}>
+            {submitLabel}
+          </Button>
+        </Group>
+        <FormError error={error} fields={[field]} />
+      </Stack>
+    </form>
+  );
+}
+
 export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <Stack align="center" gap="xs" py="xl" px="md" ta="center" data-testid="empty-state">

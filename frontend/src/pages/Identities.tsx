@@ -1,10 +1,10 @@
-import { Anchor, Button, Card, Group, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Anchor, Card, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { PAGE_SIZE, api, unwrap } from "../api/client";
-import { EmptyState, ErrorMessage, FormError, Loading, PageTitle, Pager, fieldError } from "../components/common";
+import { EmptyState, ErrorMessage, Loading, PageTitle, Pager, SingleFieldForm } from "../components/common";
 
 export function IdentitiesPage() {
   const { projectId, envKey = "" } = useParams();
@@ -88,29 +88,17 @@ export function IdentitiesPage() {
         </>
       )}
       <Card withBorder mt="lg">
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <Stack gap="sm">
-            <Group align="flex-start" wrap="wrap">
-              <TextInput
-                label="New identity"
-                placeholder="user-42"
-                value={identifier}
-                onChange={(event) => setIdentifier(event.currentTarget.value)}
-                error={fieldError(create.error, "identifier")}
-                style={{ flex: 1, minWidth: 220 }}
-              />
-              <Button type="submit" mt={25} loading={create.isPending}>
-                Create identity
-              </Button>
-            </Group>
-            <FormError error={create.error} fields={["identifier"]} />
-          </Stack>
-        </form>
+        <SingleFieldForm
+          label="New identity"
+          placeholder="user-42"
+          value={identifier}
+          onChange={setIdentifier}
+          submitLabel="Create identity"
+          onSubmit={() => create.mutate()}
+          error={create.error}
+          pending={create.isPending}
+          field="identifier"
+        />
       </Card>
     </>
   );

@@ -1,10 +1,10 @@
-import { Anchor, Button, Card, Group, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Anchor, Card, SimpleGrid, Stack, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { keys, useOrganisations } from "../api/queries";
-import { EmptyState, ErrorMessage, FormError, Loading, PageTitle, fieldError } from "../components/common";
+import { EmptyState, ErrorMessage, Loading, PageTitle, SingleFieldForm } from "../components/common";
 
 export function CreateOrganisationForm({ onCreated }: { onCreated?: (id: number) => void }) {
   const [name, setName] = useState("");
@@ -20,29 +20,17 @@ export function CreateOrganisationForm({ onCreated }: { onCreated?: (id: number)
     },
   });
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        create.mutate();
-      }}
-    >
-      <Stack gap="sm">
-        <Group align="flex-start" wrap="wrap">
-          <TextInput
-            label="Organisation name"
-            placeholder="Acme Ltd"
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            error={fieldError(create.error, "name")}
-            style={{ flex: 1, minWidth: 220 }}
-          />
-          <Button type="submit" mt={25} loading={create.isPending}>
-            Create organisation
-          </Button>
-        </Group>
-        <FormError error={create.error} fields={["name"]} />
-      </Stack>
-    </form>
+    <SingleFieldForm
+      label="Organisation name"
+      placeholder="Acme Ltd"
+      value={name}
+      onChange={setName}
+      submitLabel="Create organisation"
+      onSubmit={() => create.mutate()}
+      error={create.error}
+      pending={create.isPending}
+      field="name"
+    />
   );
 }
 

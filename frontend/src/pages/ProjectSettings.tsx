@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Link, Navigate, useNavigate, useParams } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
 import { keys, useEnvironments, useProject } from "../api/queries";
-import { ConfirmButton, EmptyState, ErrorMessage, FormError, Loading, PageTitle, fieldError } from "../components/common";
+import { ConfirmButton, EmptyState, ErrorMessage, Loading, PageTitle, SingleFieldForm, fieldError } from "../components/common";
 
 /** /projects/:id: straight to the first environment's features, or to creating one. */
 export function ProjectHomePage() {
@@ -132,29 +132,17 @@ export function ProjectSettingsPage() {
         </Table.ScrollContainer>
       )}
       <Card withBorder mt="md">
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <Stack gap="sm">
-            <Group align="flex-start" wrap="wrap">
-              <TextInput
-                label="New environment"
-                placeholder="Production"
-                value={name}
-                onChange={(event) => setName(event.currentTarget.value)}
-                error={fieldError(create.error, "name")}
-                style={{ flex: 1, minWidth: 220 }}
-              />
-              <Button type="submit" mt={25} loading={create.isPending}>
-                Create environment
-              </Button>
-            </Group>
-            <FormError error={create.error} fields={["name"]} />
-          </Stack>
-        </form>
+        <SingleFieldForm
+          label="New environment"
+          placeholder="Production"
+          value={name}
+          onChange={setName}
+          submitLabel="Create environment"
+          onSubmit={() => create.mutate()}
+          error={create.error}
+          pending={create.isPending}
+          field="name"
+        />
       </Card>
       {project.data && (
         <Card withBorder mt="xl">

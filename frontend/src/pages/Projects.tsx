@@ -1,10 +1,10 @@
-import { Anchor, Button, Card, Group, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Anchor, Card, SimpleGrid, Stack, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { keys, useOrganisations, useProjects } from "../api/queries";
-import { EmptyState, ErrorMessage, FormError, Loading, PageTitle, fieldError } from "../components/common";
+import { EmptyState, ErrorMessage, Loading, PageTitle, SingleFieldForm } from "../components/common";
 
 export function ProjectsPage() {
   const orgId = Number(useParams().orgId);
@@ -49,29 +49,17 @@ export function ProjectsPage() {
         </SimpleGrid>
       )}
       <Card withBorder>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
-          <Stack gap="sm">
-            <Group align="flex-start" wrap="wrap">
-              <TextInput
-                label="Project name"
-                placeholder="Web shop"
-                value={name}
-                onChange={(event) => setName(event.currentTarget.value)}
-                error={fieldError(create.error, "name")}
-                style={{ flex: 1, minWidth: 220 }}
-              />
-              <Button type="submit" mt={25} loading={create.isPending}>
-                Create project
-              </Button>
-            </Group>
-            <FormError error={create.error} fields={["name"]} />
-          </Stack>
-        </form>
+        <SingleFieldForm
+          label="Project name"
+          placeholder="Web shop"
+          value={name}
+          onChange={setName}
+          submitLabel="Create project"
+          onSubmit={() => create.mutate()}
+          error={create.error}
+          pending={create.isPending}
+          field="name"
+        />
       </Card>
     </>
   );
