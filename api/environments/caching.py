@@ -238,6 +238,11 @@ def _identity_generation_key(environment_id: int, identifier: str) -> str:
     return f"identity-gen:{environment_id}:{digest(identifier)}"
 
 
+def identities_cache_enabled() -> bool:
+    """Whether GET /identities/ responses are cached (``GET_IDENTITIES_ENDPOINT_CACHE_*``)."""
+    return is_enabled(GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS)
+
+
 def identity_generation(environment_id: int, identifier: str) -> Any:
     return _generation(
         GET_IDENTITIES_ENDPOINT,
@@ -258,7 +263,7 @@ def identity_generation_and_entry(environment_id: int, identifier: str, entry_ke
 
 def identities_changed(environment_id: int, identifiers: Iterable[str]) -> None:
     """After commit: cached GET /identities/ responses of these identities are no longer current."""
-    if not is_enabled(GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS):
+    if not identities_cache_enabled():
         return
     for identifier in identifiers:
         _bump_generation(

@@ -125,13 +125,14 @@ def _environment_deleted(sender: Any, instance: Environment, **kwargs: Any) -> N
     transaction.on_commit(partial(caching.environments_changed, [instance.pk]))
 
 
+# Both only matter to the GET /identities/ response cache; off (the default), they cost nothing.
 def _identity_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
+    if not raw and caching.identities_cache_enabled():
         transaction.on_commit(partial(caching.identities_changed, instance.environment_id, [instance.identifier]))
 
 
 def _trait_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
+    if raw or not caching.identities_cache_enabled():
         return
     from environments.identities.models import Identity
 

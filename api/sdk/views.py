@@ -304,7 +304,7 @@ class IdentitiesView(SDKView):
 
     @staticmethod
     def _response_cache_enabled() -> bool:
-        return caching.is_enabled(caching.GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS)
+        return caching.identities_cache_enabled()
 
     @extend_schema(
         tags=["sdk"],
