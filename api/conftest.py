@@ -18,7 +18,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from core import replicas
-from environments.documents import clear_compiled_environments
+from documents.store import clear_compiled_environments
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
 from environments.tests.factories import EnvironmentFactory

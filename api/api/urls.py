@@ -11,6 +11,7 @@ from core.docs import docs_permission_classes
 urlpatterns = [
     # First: the SDK endpoints take nearly all the traffic, and Django tries patterns in order.
     path("", include("sdk.urls")),
+    path("", include("documents.urls")),
     path("", include("users.urls")),
     path("", include("organisations.urls")),
     path("", include("projects.urls")),

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import record, snapshot
-from environments import caching
 from environments.models import Environment, EnvironmentAPIKey
+from environments.versions import mark_environments_changed
 
 
 def create_server_key(
@@ -77,33 +74,6 @@ def delete_environment(environment: Environment, user: Any) -> None:
     with transaction.atomic():
         record(actor=user, action=AuditAction.DELETE, instance=environment, before=snapshot(environment))
         environment.delete()
-
-
-def mark_environments_changed(
-    *,
-    environment_ids: Iterable[int] | None = None,
-    project_id: int | None = None,
-    organisation_id: int | None = None,
-) -> None:
-    """Bump ``updated_at`` of the environments whose SDK view a write changes.
-
-    ``updated_at`` is the environment document's version: call this inside the
-    write's transaction, so the new version becomes visible exactly when the
-    change does, and a rolled-back write leaves the version alone.
-    """
-    environments = Environment.objects.all()
-    if environment_ids is not None:
-        environments = environments.filter(id__in=list(environment_ids))
-    if project_id is not None:
-        environments = environments.filter(project_id=project_id)
-    if organisation_id is not None:
-        environments = environments.filter(project__organisation_id=organisation_id)
-    changed = list(environments.values_list("id", flat=True))
-    if not changed:
-        return
-    Environment.objects.filter(id__in=changed).update(updated_at=timezone.now())
-    # Every process learns of the new versions once they are visible, not before.
-    transaction.on_commit(partial(caching.environments_changed, changed))
 
 
 # What a clone takes from its source; every other field of Environment is the

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +12,6 @@ from rest_framework.response import Response
 
 from core.viewsets import ReplicaListMixin
 from environments import services
-from environments.documents import get_compiled_environment
 from environments.filters import EnvironmentFilterSet
 from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment, EnvironmentAPIKey
@@ -36,7 +34,6 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     permission_classes = [HasPermission]
     permission_keys = {
         "retrieve": VIEW_ENVIRONMENT,
-        "document": VIEW_ENVIRONMENT,
         "my_permissions": VIEW_ENVIRONMENT,
         "update": ADMIN,
         "partial_update": ADMIN,
@@ -99,13 +96,6 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         from permissions.views import permission_keys_response
 
         return permission_keys_response(PermissionType.ENVIRONMENT)
-
-    @extend_schema(responses={200: dict})
-    @action(detail=True, methods=["get"])
-    def document(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        """The environment document SDKs download for local evaluation, for members to inspect."""
-        compiled = get_compiled_environment(self.get_object())
-        return HttpResponse(compiled.document_json, content_type="application/json")
 
 
 @extend_schema_view(

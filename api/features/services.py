@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from audit.models import AuditAction
 from audit.services import record, snapshot
 from environments.models import Environment
-from environments.services import mark_environments_changed
+from environments.versions import mark_environments_changed
 from features.models import (
     MAX_32_BIT_INTEGER,
     MIN_32_BIT_INTEGER,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sdk import services as sdk_services
-
-from environments.documents import CompiledEnvironment
+from documents import evaluation
+from documents.compiler import CompiledEnvironment
+from documents.evaluation import IdentityToEvaluate, transient_identifier, visible
 from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT, Identity
 
 TARGETING_KEY = "targetingKey"
@@ -131,18 +131,16 @@ def evaluate(compiled: CompiledEnvironment, context: Context, is_server_key: boo
     if context.identifier is None and not context.traits:
         for state in compiled.document["feature_states"]:
             name, enabled = state["feature"]["name"], state["enabled"]
-            if sdk_services._visible(compiled, name, enabled, is_server_key):
+            if visible(compiled, name, enabled, is_server_key):
                 reason = "STATIC" if enabled else "DISABLED"
                 items[name] = success_item(name, enabled, state["feature_state_value"], None, reason)
         return items
-    identifier = context.identifier or sdk_services.transient_identifier(
+    identifier = context.identifier or transient_identifier(
         [{"trait_key": key, "trait_value": value} for key, value in context.traits.items()]
     )
     identity_id = _identity_id(compiled, identifier) if context.identifier else None
-    flags, _ = sdk_services._evaluate(
-        compiled, sdk_services.IdentityToEvaluate(identifier, context.traits, identity_id)
-    )
+    flags, _ = evaluation.evaluate(compiled, IdentityToEvaluate(identifier, context.traits, identity_id))
     for name, flag in flags.items():
-        if sdk_services._visible(compiled, name, flag["enabled"], is_server_key):
+        if visible(compiled, name, flag["enabled"], is_server_key):
             items[name] = success_item(name, flag["enabled"], flag["value"], flag["variant"], _reason(compiled, flag))
     return items

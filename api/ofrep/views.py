@@ -17,9 +17,9 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from sdk.authentication import EnvironmentKeyAuth
 
-from environments.documents import dumps_json
+from documents.compiler import dumps_json
+from documents.keys import EnvironmentKeyAuth
 from ofrep import services
 from ofrep.authentication import OfrepKeyAuthentication
 from ofrep.serializers import (

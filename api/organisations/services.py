@@ -166,7 +166,7 @@ def accept_invite_link(*, user: User, link_hash: str) -> Organisation:
 
 def update_organisation(organisation: Organisation, data: dict[str, Any], user: Any) -> Organisation:
     """Change an organisation's settings; some (trait storage) change what SDKs do."""
-    from environments.services import mark_environments_changed
+    from environments.versions import mark_environments_changed
 
     with transaction.atomic():
         before = snapshot(organisation)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from audit.models import AuditAction
 from audit.services import record, snapshot
-from environments.services import mark_environments_changed
+from environments.versions import mark_environments_changed
 from projects.models import Project
 
 

@@ -1,35 +1,24 @@
-"""Remote evaluation and trait storage for the SDK API.
+"""The ``/flags/`` items and trait storage for the SDK API.
 
-Every flag served here comes from ``flag_engine.get_evaluation_result`` over the
-compiled environment's evaluation context, the context an official SDK builds
-from the same environment document in local evaluation, so remote and local
-evaluation agree by construction. Identity overrides are added as the SDKs add
-them: a segment matching only this identity, with priority -inf.
+Evaluation itself (identities, overrides) is ``documents.evaluation``, shared with
+the Unleash and OFREP endpoints and the dashboard.
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from flag_engine.engine import get_evaluation_result
 
-from environments import caching
-from environments.documents import CompiledEnvironment, dumps_json, identity_overrides_segment
+from documents import caching
+from documents.compiler import CompiledEnvironment, dumps_json
+from documents.evaluation import visible
 from environments.identities.models import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, Identity, Trait
 
 # ---- flags ----------------------------------------------------------------------------------------
-
-
-def _visible(compiled: CompiledEnvironment, name: str, enabled: bool, is_server_key: bool) -> bool:
-    if not is_server_key and name in compiled.server_key_only:
-        return False
-    return enabled or not compiled.hide_disabled_flags
 
 
 def environment_flag_items(compiled: CompiledEnvironment, is_server_key: bool) -> list[dict[str, Any]]:
@@ -46,7 +35,7 @@ def environment_flag_items(compiled: CompiledEnvironment, is_server_key: bool) -
             "enabled": state["enabled"],
         }
         for state in compiled.document["feature_states"]
-        if _visible(compiled, state["feature"]["name"], state["enabled"], is_server_key)
+        if visible(compiled, state["feature"]["name"], state["enabled"], is_server_key)
     ]
 
 
@@ -56,85 +45,6 @@ def environment_flags_json(compiled: CompiledEnvironment, is_server_key: bool) -
     if body is None:
         body = compiled.flags_json[is_server_key] = dumps_json(environment_flag_items(compiled, is_server_key))
     return body
-
-
-@dataclass
-class IdentityToEvaluate:
-    identifier: str
-    traits: dict[str, Any]
-    # The stored identity's id, or None for a transient one (no overrides apply).
-    identity_id: int | None = None
-
-
-def _evaluate(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> tuple[dict[str, Any], int | None]:
-    """Engine flag results for an identity, and the identity id when its own overrides took part."""
-    context: dict[str, Any] = {
-        **compiled.context,
-        "identity": {"identifier": identity.identifier, "traits": identity.traits},
-    }
-    if identity.identity_id is not None and not compiled.use_identity_composite_key_for_hashing:
-        # Legacy environments hash on the identity's database id (the SDKs cannot).
-        context["identity"]["key"] = str(identity.identity_id)
-    overridden_identity_id = None
-    if identity.identity_id is not None and identity.identifier in compiled.identity_overrides:
-        overridden_identity_id, overrides = compiled.identity_overrides[identity.identifier]
-        segment = identity_overrides_segment([identity.identifier], overrides)
-        context["segments"] = {**compiled.context["segments"], segment["key"]: segment}
-    return get_evaluation_result(context)["flags"], overridden_identity_id
-
-
-def evaluate_identity(
-    compiled: CompiledEnvironment, identity: IdentityToEvaluate, is_server_key: bool
-) -> list[dict[str, Any]]:
-    """Flag items of ``/identities/``, with ``variant``, after segment and identity overrides."""
-    flags, overridden_identity_id = _evaluate(compiled, identity)
-    hide = compiled.hide_sensitive_data
-    items = []
-    for name, flag in flags.items():
-        if not _visible(compiled, name, flag["enabled"], is_server_key):
-            continue
-        metadata = flag["metadata"]
-        state_id = metadata["feature_state_id"]
-        by_identity = metadata.get("identity_override") and overridden_identity_id is not None
-        items.append(
-            {
-                "id": None if hide else state_id,
-                "feature": compiled.feature_items[name],
-                "feature_state_value": flag["value"],
-                "environment": None if hide else compiled.environment_id,
-                "identity": overridden_identity_id if by_identity and not hide else None,
-                "feature_segment": None if hide else compiled.feature_segment_ids.get(state_id),
-                "enabled": flag["enabled"],
-                "variant": flag["variant"],
-            }
-        )
-    return items
-
-
-def effective_flags(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> list[dict[str, Any]]:
-    """Every feature as this identity gets it, and what decided it: the dashboard's view.
-
-    ``overridden_by`` is ``"IDENTITY"``, ``"SEGMENT"`` (with the segment) or None
-    for the environment default. Nothing is hidden: this is for admins.
-    """
-    flags, _ = _evaluate(compiled, identity)
-    items = []
-    for name, flag in flags.items():
-        metadata = flag["metadata"]
-        segment = compiled.override_segments.get(metadata["feature_state_id"])
-        overridden_by = "IDENTITY" if metadata.get("identity_override") else "SEGMENT" if segment else None
-        items.append(
-            {
-                "feature": {"id": metadata["id"], "name": name, "type": compiled.feature_items[name]["type"]},
-                "feature_state_id": metadata["feature_state_id"],
-                "enabled": flag["enabled"],
-                "feature_state_value": flag["value"],
-                "variant": flag["variant"],
-                "overridden_by": overridden_by,
-                "segment": segment if overridden_by == "SEGMENT" else None,
-            }
-        )
-    return items
 
 
 # ---- identities and traits ---------------------------------------------------------------------
@@ -288,18 +198,6 @@ def store_traits(identity: StoredIdentity, traits: dict[str, Any]) -> None:
 def _same_value(stored: Any, incoming: Any) -> bool:
     # 1 and True are equal in Python but are different traits.
     return type(stored) is type(incoming) and stored == incoming
-
-
-def transient_identifier(traits: list[dict[str, Any]]) -> str:
-    """The identifier Flagsmith gives an identity sent without one: a hash of its traits, else random."""
-    if not traits:
-        return uuid.uuid4().hex
-    joined = "".join(f"{trait['trait_key']}{trait['trait_value']}" for trait in sorted(traits, key=_trait_key))
-    return hashlib.sha256(joined.encode()).hexdigest()
-
-
-def _trait_key(trait: dict[str, Any]) -> str:
-    return trait["trait_key"]
 
 
 def trait_items(stored: dict[str, tuple[int, Any]], unsaved: dict[str, tuple[Any, bool]]) -> list[dict[str, Any]]:

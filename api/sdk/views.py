@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from analytics import services as analytics_services
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
@@ -25,9 +24,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from analytics import services as analytics_services
 from core import metrics
-from environments import caching
-from environments.documents import CompiledEnvironment, dumps_json
+from documents import caching
+from documents.compiler import CompiledEnvironment, dumps_json
+from documents.evaluation import IdentityToEvaluate, evaluate_identity, transient_identifier
 from sdk import services
 from sdk.authentication import (
     EnvironmentKeyAuth,
@@ -329,7 +330,7 @@ class IdentitiesView(SDKView):
         else:
             stored = services.get_or_create_identity(environment_id, identifier)
         traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
-        identity = services.IdentityToEvaluate(identifier, traits, stored.id if stored else None)
+        identity = IdentityToEvaluate(identifier, traits, stored.id if stored else None)
         response = self._respond(request, identity, stored.traits if stored else {}, {})
         cache_key, generation = getattr(self, "_response_cache_slot", (None, None))
         if generation is not None and response.status_code == 200:
@@ -356,7 +357,7 @@ class IdentitiesView(SDKView):
         unsaved: dict[str, tuple[Any, bool]] = {}
         if not identifier:
             # No identifier: a fully transient identity named after its traits.
-            identifier = services.transient_identifier(incoming)
+            identifier = transient_identifier(incoming)
             stored = None
             unsaved = {trait["trait_key"]: (trait["trait_value"], True) for trait in incoming}
         elif data["transient"]:
@@ -378,18 +379,18 @@ class IdentitiesView(SDKView):
                 traits.pop(key, None)
             else:
                 traits[key] = value
-        identity = services.IdentityToEvaluate(identifier, traits, stored.id if stored else None)
+        identity = IdentityToEvaluate(identifier, traits, stored.id if stored else None)
         return self._respond(request, identity, stored_traits, unsaved)
 
     def _respond(
         self,
         request: Request,
-        identity: services.IdentityToEvaluate,
+        identity: IdentityToEvaluate,
         stored_traits: dict[str, tuple[int, Any]],
         unsaved: dict[str, tuple[Any, bool]],
     ) -> Any:
         compiled = self.get_compiled()
-        flags = services.evaluate_identity(compiled, identity, self.key_auth.is_server_key)
+        flags = evaluate_identity(compiled, identity, self.key_auth.is_server_key)
         metrics.IDENTITY_EVALUATION.inc()
         if (name := _feature_param(request)) is not None:
             return _json(dumps_json(_pick_feature(flags, name)))

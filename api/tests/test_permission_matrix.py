@@ -83,6 +83,7 @@ ADMIN_VIEW_MODULES = (
     "audit.",
     "webhooks.",
     "analytics.",
+    "documents.",
 )
 ADMIN_VIEWS_ELSEWHERE = {"environment-unleash-translation"}
 

@@ -14,9 +14,8 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
-from sdk.authentication import ORGANISATION_DISABLED, EnvironmentKeyAuth
-from sdk.keys import bearer_or_raw, resolve_key
 
+from documents.keys import ORGANISATION_DISABLED, EnvironmentKeyAuth, bearer_or_raw, resolve_key
 from environments.models import EnvironmentAPIKey
 
 MISSING_TOKEN = (

@@ -1,6 +1,6 @@
 """The Unleash client API's view of an environment: translated once per version, rendered per query.
 
-``unleash_environment`` turns a compiled environment (``environments.documents``)
+``unleash_environment`` turns a compiled environment (``documents.compiler``)
 into Unleash features (``translation``) the first time a version is asked for, and
 keeps it per process beside the compiled document, keyed by the same version, and
 in the shared document cache. Requests then only filter and serialise; the
@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from analytics import services as analytics_services
 from django.conf import settings
 from django.db import router
 
-from environments import caching
-from environments.documents import CompiledEnvironment, dumps_json
+from analytics import services as analytics_services
+from documents import caching
+from documents.compiler import CompiledEnvironment, dumps_json
 from unleash import translation
 from unleash.translation import FeatureTranslation, Notes, Rule, SegmentScope
 

@@ -23,7 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from environments.documents import CompiledEnvironment, get_compiled_environment
+from documents.compiler import CompiledEnvironment
+from documents.store import get_compiled_environment
 from environments.models import Environment
 from unleash import services, translation
 from unleash.authentication import UnleashTokenAuthentication

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "audit",
     "analytics",
     "webhooks",
+    "documents",
     "sdk",
     "unleash",
     "ofrep",
@@ -218,7 +219,7 @@ for _index, _url in enumerate(REPLICA_DATABASE_URLS, start=1):
 DATABASE_ROUTERS = ["core.db_routers.ReplicaRouter"]
 
 # --- Caches ----------------------------------------------------------------------
-# The SDK hot path's caches (environments/caching.py): the variables, names and defaults
+# The SDK hot path's caches (documents/caching.py): the variables, names and defaults
 # are the Flagsmith deployment doc's; docs/configuration.md says what each one holds.
 LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"

@@ -17,7 +17,7 @@ from audit.models import AuditAction
 from audit.services import record, snapshot
 from environments.identities.models import Identity, Trait
 from environments.models import Environment
-from environments.services import mark_environments_changed
+from environments.versions import mark_environments_changed
 from features.models import Feature, FeatureState, FeatureStateValue
 from features.services import copy_feature_states, feature_state_snapshot, json_typed_value, update_feature_state
 

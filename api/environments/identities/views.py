@@ -9,10 +9,8 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from sdk import services as sdk_services
 
 from core.viewsets import ReplicaListMixin
-from environments.documents import get_compiled_environment
 from environments.identities import services
 from environments.identities.filters import IdentityFilterSet
 from environments.identities.models import Identity, Trait
@@ -36,7 +34,6 @@ _CRUD = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 _IDENTITY_KEYS = {
     "list": VIEW_IDENTITIES,
     "retrieve": VIEW_IDENTITIES,
-    "all": VIEW_IDENTITIES,
     "trait_keys": VIEW_IDENTITIES,
     "create": MANAGE_IDENTITIES,
     "update": MANAGE_IDENTITIES,
@@ -147,17 +144,6 @@ class IdentityFeatureStateViewSet(IdentityNestedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: FeatureState) -> None:
         services.delete_identity_override(instance, self.request.user)
-
-    @extend_schema(parameters=[_ENVIRONMENT_KEY, _IDENTITY_ID], responses={200: dict})
-    @action(detail=False, methods=["get"], url_path="all", pagination_class=None)
-    def all(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Every flag as this identity gets it now, with ``overridden_by`` (IDENTITY, SEGMENT or null)."""
-        identity = self.get_identity()
-        compiled = get_compiled_environment(self.get_environment())
-        stored = sdk_services.find_identity(compiled.environment_id, identity.identifier)
-        traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
-        evaluated = sdk_services.IdentityToEvaluate(identity.identifier, traits, identity.id)
-        return Response(sdk_services.effective_flags(compiled, evaluated))
 
     @action(detail=False, methods=["post"], url_path="clone-from-given-identity")
     def clone_from_given_identity(self, request: Request, *args: Any, **kwargs: Any) -> Response:

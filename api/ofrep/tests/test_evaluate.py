@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIClient
-from sdk.services import IdentityToEvaluate, evaluate_identity
-from sdk.tests import conftest as sdk_fixtures
 
+from documents.evaluation import IdentityToEvaluate, evaluate_identity
 from environments.identities.models import Identity, Trait
 from environments.models import Environment, EnvironmentAPIKey
+from sdk.tests import conftest as sdk_fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,6 @@ def test_flag__disabled_with_value__no_value_so_the_code_default(server):
 
 def test_flag__percentage_split_segment__split_reason(server, sdk_project, checkout, flags_environment, admin_user):
     from sdk.tests.conftest import add_override
-
     from segments import services as segment_services
 
     rules = [{"type": "ALL", "conditions": [{"operator": "PERCENTAGE_SPLIT", "property": "", "value": "100"}]}]
@@ -117,7 +116,6 @@ def test_flag__attributes_without_targeting_key__evaluated_as_a_transient_identi
 
 def test_flag__attributes_keep_their_json_types(server, sdk_project, checkout, flags_environment, admin_user):
     from sdk.tests.conftest import add_override
-
     from segments import services as segment_services
 
     rules = [{"type": "ALL", "conditions": [{"operator": "GREATER_THAN", "property": "age", "value": "30"}]}]
@@ -133,7 +131,7 @@ def test_flag__attributes_keep_their_json_types(server, sdk_project, checkout, f
 
 
 def test_flag__equals_identities_endpoint_for_the_same_identity(server, flags_environment):
-    from environments.documents import compiled_environment
+    from documents.store import compiled_environment
 
     compiled = compiled_environment(flags_environment.id, flags_environment.updated_at)
     for n in range(30):
@@ -348,7 +346,7 @@ def test_flag__legacy_hashing_environment__stored_identity_id_used(server, flags
     flags_environment.save()
     identity = Identity.objects.create(environment=flags_environment, identifier="legacy")
 
-    from environments.documents import compiled_environment
+    from documents.store import compiled_environment
 
     flags_environment.refresh_from_db()
     compiled = compiled_environment(flags_environment.id, flags_environment.updated_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from environments.documents import clear_compiled_environments
+from documents.store import clear_compiled_environments
 from environments.identities.models import Identity
 from environments.models import Environment, EnvironmentAPIKey
 from features import services as feature_services

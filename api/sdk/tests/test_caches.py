@@ -17,8 +17,8 @@ from django.core.cache import caches
 from django.utils import timezone
 from pymemcache.client.base import Client as MemcacheClient
 
-from environments import caching
-from environments import documents as environment_documents
+from documents import caching
+from documents import store as environment_documents
 from environments.services import create_server_key
 from features import services as feature_services
 from features.models import FeatureState

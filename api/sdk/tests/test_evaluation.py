@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from environments.documents import get_compiled_environment
+from documents import evaluation
+from documents.store import get_compiled_environment
 from environments.identities.models import Identity
 from environments.models import Environment
 from features.models import Feature
-from sdk import services
 from sdk.tests.conftest import add_override
 from segments import services as segment_services
 
@@ -23,7 +23,9 @@ from segments import services as segment_services
 def _in_segment(environment: Environment, traits: dict[str, Any], identifier: str = "someone") -> bool:
     environment.refresh_from_db()
     compiled = get_compiled_environment(environment)
-    flags = services.evaluate_identity(compiled, services.IdentityToEvaluate(identifier, traits), is_server_key=True)
+    flags = evaluation.evaluate_identity(
+        compiled, evaluation.IdentityToEvaluate(identifier, traits), is_server_key=True
+    )
     return {item["feature"]["name"]: item for item in flags}["checkout"]["feature_state_value"] == "gold"
 
 
@@ -163,9 +165,9 @@ def two_segments(environment, checkout, sdk_project, admin_user):
 def _checkout(environment: Environment, identifier: str, traits: dict[str, Any], stored: bool = False) -> dict:
     environment.refresh_from_db()
     identity_id = Identity.objects.get(identifier=identifier).id if stored else None
-    flags = services.evaluate_identity(
+    flags = evaluation.evaluate_identity(
         get_compiled_environment(environment),
-        services.IdentityToEvaluate(identifier, traits, identity_id),
+        evaluation.IdentityToEvaluate(identifier, traits, identity_id),
         is_server_key=True,
     )
     return {item["feature"]["name"]: item for item in flags}["checkout"]
@@ -233,8 +235,8 @@ def test_segment_override_with_its_own_allocations__hashed_on_its_own_seed(
     environment.refresh_from_db()
     compiled = get_compiled_environment(environment)
 
-    pro = services.evaluate_identity(compiled, services.IdentityToEvaluate("x", {"plan": "pro"}), True)
-    free = services.evaluate_identity(compiled, services.IdentityToEvaluate("x", {"plan": "free"}), True)
+    pro = evaluation.evaluate_identity(compiled, evaluation.IdentityToEvaluate("x", {"plan": "pro"}), True)
+    free = evaluation.evaluate_identity(compiled, evaluation.IdentityToEvaluate("x", {"plan": "free"}), True)
 
     assert {i["feature"]["name"]: i for i in pro}["banner"]["feature_state_value"] == "a"
     assert {i["feature"]["name"]: i for i in free}["banner"]["feature_state_value"] in {"a", "b", "control"}
@@ -249,8 +251,8 @@ def test_legacy_hashing__identity_database_id_used_when_composite_key_off(enviro
     legacy = [
         {
             i["feature"]["name"]: i
-            for i in services.evaluate_identity(
-                compiled, services.IdentityToEvaluate(identity.identifier, {}, identity.id), True
+            for i in evaluation.evaluate_identity(
+                compiled, evaluation.IdentityToEvaluate(identity.identifier, {}, identity.id), True
             )
         }["banner"]["variant"]
         for identity in identities
@@ -258,7 +260,9 @@ def test_legacy_hashing__identity_database_id_used_when_composite_key_off(enviro
     composite = [
         {
             i["feature"]["name"]: i
-            for i in services.evaluate_identity(compiled, services.IdentityToEvaluate(identity.identifier, {}), True)
+            for i in evaluation.evaluate_identity(
+                compiled, evaluation.IdentityToEvaluate(identity.identifier, {}), True
+            )
         }["banner"]["variant"]
         for identity in identities
     ]

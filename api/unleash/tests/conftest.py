@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIClient
-from sdk.tests import conftest as sdk_fixtures
 
 from environments.models import Environment, EnvironmentAPIKey
+from sdk.tests import conftest as sdk_fixtures
 from unleash.services import forget_translations
 
 # The SDK suite's environment with every kind of flag, shared rather than rebuilt.

@@ -6,9 +6,9 @@ import gzip
 import json
 
 import pytest
-from analytics.models import FeatureEvaluationBucket
 from rest_framework.test import APIClient
 
+from analytics.models import FeatureEvaluationBucket
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key, mark_environments_changed
 from features import services as feature_services
@@ -474,7 +474,7 @@ def test_environment__deleted__its_key_gets_401(flags_environment, server_key):
 def test_translation__through_a_shared_cache__pickles_and_renders_the_same(flags_environment):
     import pickle
 
-    from environments.documents import compiled_environment
+    from documents.store import compiled_environment
     from unleash.services import Query, unleash_environment
 
     translated = unleash_environment(compiled_environment(flags_environment.id, flags_environment.updated_at))

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sdk.services import IdentityToEvaluate, evaluate_identity
 from yggdrasil_engine.engine import UnleashEngine
 
-from environments.documents import compiled_environment
+from documents.evaluation import IdentityToEvaluate, evaluate_identity
+from documents.store import compiled_environment
 from environments.identities.services import create_identity_override
 from environments.identities.tests.factories import IdentityFactory
 from environments.models import Environment

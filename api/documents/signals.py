@@ -2,7 +2,8 @@
 
 The services call ``mark_environments_changed`` themselves, in their transaction;
 these receivers make sure no other path can change what SDKs see without a new
-document version. A redundant bump costs one UPDATE of a few rows.
+document version. A redundant bump costs one UPDATE of a few rows. ``connect`` also
+subscribes the store to ``environments.versions.published``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,23 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from environments import caching
+from documents import caching, store
+from environments import versions
+from environments.identities.models import Identity, Trait
 from environments.models import Environment, EnvironmentAPIKey
-from environments.services import mark_environments_changed
+from environments.versions import mark_environments_changed
+from features.models import (
+    Feature,
+    FeatureSegment,
+    FeatureState,
+    FeatureStateValue,
+    MultivariateFeatureOption,
+    MultivariateFeatureStateValue,
+    Tag,
+)
+from organisations.models import Organisation
+from projects.models import Project
+from segments.models import Condition, Segment, SegmentRule
 
 
 def _environment_of(instance: Any) -> None:
@@ -25,8 +40,6 @@ def _environment_of(instance: Any) -> None:
 def _environment_of_state(instance: Any) -> None:
     # FeatureStateValue / MultivariateFeatureStateValue hang off a feature state; when
     # that state is being deleted too, its own receiver bumps the environment.
-    from features.models import FeatureState
-
     environment_id = (
         FeatureState.objects.filter(pk=instance.feature_state_id).values_list("environment_id", flat=True).first()
     )
@@ -58,18 +71,6 @@ _handlers: list[Any] = []
 
 
 def connect() -> None:
-    from features.models import (
-        Feature,
-        FeatureSegment,
-        FeatureState,
-        FeatureStateValue,
-        MultivariateFeatureOption,
-        MultivariateFeatureStateValue,
-    )
-    from organisations.models import Organisation
-    from projects.models import Project
-    from segments.models import Condition, Segment, SegmentRule
-
     def segment_of(instance: Any) -> None:
         project_id = Segment.objects.filter(pk=instance.segment_id).values_list("project_id", flat=True).first()
         if project_id is not None:
@@ -113,16 +114,25 @@ def connect() -> None:
     post_save.connect(server_key_changed, sender=EnvironmentAPIKey, dispatch_uid="bump-server-key-save")
     post_delete.connect(server_key_changed, sender=EnvironmentAPIKey, dispatch_uid="bump-server-key-delete")
 
-    from environments.identities.models import Identity, Trait
-
     post_save.connect(_identity_changed, sender=Identity, dispatch_uid="identity-saved")
     post_delete.connect(_identity_changed, sender=Identity, dispatch_uid="identity-deleted")
     post_save.connect(_trait_changed, sender=Trait, dispatch_uid="trait-saved")
     post_delete.connect(_trait_changed, sender=Trait, dispatch_uid="trait-deleted")
+    # Tags are part of what ``/api/client/features?tag=`` returns. Adding or removing a
+    # feature's tags goes through ``features.services``; renaming or deleting a tag does not.
+    tag_changed = _receiver(_project_of)
+    _handlers.append(tag_changed)
+    post_save.connect(tag_changed, sender=Tag, dispatch_uid="unleash-tag-saved")
+    post_delete.connect(tag_changed, sender=Tag, dispatch_uid="unleash-tag-deleted")
+    versions.published.connect(_versions_published, dispatch_uid="documents-publish")
 
 
 def _environment_deleted(sender: Any, instance: Environment, **kwargs: Any) -> None:
-    transaction.on_commit(partial(caching.environments_changed, [instance.pk]))
+    transaction.on_commit(partial(store.publish, [instance.pk]))
+
+
+def _versions_published(sender: Any, environment_ids: list[int], **kwargs: Any) -> None:
+    store.publish(environment_ids)
 
 
 # Both only matter to the GET /identities/ response cache; off (the default), they cost nothing.
@@ -134,8 +144,6 @@ def _identity_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: A
 def _trait_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw or not caching.identities_cache_enabled():
         return
-    from environments.identities.models import Identity
-
     identity = Identity.objects.filter(pk=instance.identity_id).values_list("environment_id", "identifier").first()
     if identity is not None:
         transaction.on_commit(partial(caching.identities_changed, identity[0], [identity[1]]))

@@ -14,7 +14,7 @@ Three facts, each kept where it is cheapest to keep it correct:
   process. With a per-process backend, a process re-reads the version from the primary
   at most every ``ENVIRONMENT_VERSION_CHECK_SECONDS`` (1 s), and at once for changes it
   committed itself.
-- **version -> compiled document** (``environments.documents``), keyed by version, so
+- **version -> compiled document** (``documents.store``), keyed by version, so
   never stale.
 
 A generation is read *before* the version it stands for, and bumped *after* the commit,
@@ -216,7 +216,7 @@ def current_version(environment_id: int, max_age: float = 0.0) -> datetime | Non
 
 
 def environments_changed(environment_ids: Iterable[int]) -> None:
-    """Publish new versions; runs after the commit that made them (``transaction.on_commit``)."""
+    """Forget this process's versions and bump the shared generations, after the commit."""
     environment_ids = list(environment_ids)
     with _versions_lock:
         for environment_id in environment_ids:
@@ -224,11 +224,6 @@ def environments_changed(environment_ids: Iterable[int]) -> None:
     if is_shared(ENVIRONMENT_OBJECTS):
         for environment_id in environment_ids:
             _bump_generation(ENVIRONMENT_OBJECTS, _generation_key(environment_id), settings.ENVIRONMENT_CACHE_SECONDS)
-    if settings.CACHE_ENVIRONMENT_DOCUMENT_ENABLED and settings.CACHE_ENVIRONMENT_DOCUMENT_MODE == "PERSISTENT":
-        from environments.documents import store_compiled_environment
-
-        for environment_id in environment_ids:
-            store_compiled_environment(environment_id)
 
 
 # --- identities: a generation per identity for the GET /identities/ response cache ------------

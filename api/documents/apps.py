@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "documents"
+    verbose_name = "Environment documents"
+
+    def ready(self) -> None:
+        from documents import signals
+
+        signals.connect()
