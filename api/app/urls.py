@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/client/", include("unleash.urls")),
     path("ofrep/v1/", include("ofrep.urls")),
     # Before the admin's own login: ENABLE_ADMIN_ACCESS_USER_PASS=false refuses password login.
-    path("admin/login/", core_views.admin_login),
+    path("admin/login/", google_admin.admin_login),
     # Google sign-in to the admin (OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET).
     path("admin/oauth/google/login/", google_admin.google_login, name="admin-google-login"),
     path("admin/oauth/google/callback/", google_admin.google_callback, name="admin-google-callback"),

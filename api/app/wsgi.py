@@ -26,6 +26,6 @@ from webhooks import runner  # noqa: E402
 runner.start()
 
 # Counts sent once in the background when TELEMETRY_URL is set; never delays start-up.
-from core import telemetry  # noqa: E402
+from app import telemetry  # noqa: E402
 
 telemetry.start()

@@ -6,15 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.audit import AuditAction
 from environments.models import Environment
 from organisations.models import Organisation, OrganisationAPIKey
 from projects.models import Project
 
-
-class AuditAction(models.TextChoices):
-    CREATE = "CREATE", "Created"
-    UPDATE = "UPDATE", "Updated"
-    DELETE = "DELETE", "Deleted"
+__all__ = ["AuditAction", "AuditLog", "AuditSource"]
 
 
 class AuditSource(models.TextChoices):

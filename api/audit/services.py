@@ -1,13 +1,12 @@
-"""Writing audit entries. Called by the services that make a change (and the Django
-admin's save hooks), inside the change's transaction: the entry commits or rolls back
-with it.
+"""Writing audit entries: the recorder behind ``core.audit.record``.
+
+Called by the services that make a change (and the Django admin's save hooks), inside
+the change's transaction: the entry commits or rolls back with it. Each entry is
+announced with ``audit.signals.entry_recorded`` (webhooks subscribe to it).
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,18 +14,20 @@ from django.db import models
 
 from audit.context import current_source
 from audit.models import AuditAction, AuditLog
+from audit.signals import entry_recorded
+from core.audit import diff, snapshot
+from environments.models import Environment, EnvironmentAPIKey
+from features.models import FeatureSegment, MultivariateFeatureOption
 from organisations.authentication import is_api_key_user
+from organisations.models import Organisation, OrganisationAPIKey, UserOrganisation, UserPermissionGroup
+from projects.models import Project
+from users.models import User
 
-# Fields never copied into a diff: secrets and bookkeeping.
-HIDDEN_FIELDS = frozenset({"key_hash", "password", "updated_at", "created_date", "created_at", "created", "uuid"})
+__all__ = ["diff", "object_type_of", "record", "record_many", "scope_of", "snapshot"]
 
 
 def object_type_of(instance: models.Model) -> str:
     """``FEATURE_STATE`` for FeatureState: the type name entries are filtered by."""
-    from environments.models import EnvironmentAPIKey
-    from features.models import FeatureSegment, MultivariateFeatureOption
-    from organisations.models import OrganisationAPIKey, UserOrganisation, UserPermissionGroup
-
     special = {
         EnvironmentAPIKey: "SERVER_KEY",
         FeatureSegment: "SEGMENT_OVERRIDE",
@@ -42,43 +43,8 @@ def object_type_of(instance: models.Model) -> str:
     return "".join(f"_{char}" if char.isupper() and index else char for index, char in enumerate(name)).upper()
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, list | tuple | set):
-        return [_json(item) for item in value]
-    return value
-
-
-def snapshot(instance: models.Model | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The instance's own column values (foreign keys as ids), JSON-ready, plus ``extra``."""
-    if instance is None:
-        return {}
-    values = {
-        field.attname if field.is_relation else field.name: _json(getattr(instance, field.attname))
-        for field in instance._meta.concrete_fields
-        if field.name not in HIDDEN_FIELDS and not field.primary_key
-    }
-    values.update({key: _json(value) for key, value in (extra or {}).items()})
-    return values
-
-
-def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        key: {"old": before.get(key), "new": after.get(key)}
-        for key in sorted(before.keys() | after.keys())
-        if before.get(key) != after.get(key)
-    }
-
-
 def scope_of(instance: models.Model) -> tuple[int | None, int | None, int | None]:
     """``(organisation_id, project_id, environment_id)`` of the instance."""
-    from environments.models import Environment
-    from organisations.models import Organisation
-    from projects.models import Project
-
     if isinstance(instance, Organisation):
         return instance.pk, None, None
     if isinstance(instance, Project):
@@ -106,8 +72,6 @@ def scope_of(instance: models.Model) -> tuple[int | None, int | None, int | None
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
-    from users.models import User
-
     if is_api_key_user(actor):
         return {"api_key": actor.key}
     if isinstance(actor, User):
@@ -150,10 +114,8 @@ def record(
         is_system_event=actor is None,
         **_actor_fields(actor),
     )
-    # Organisation and environment webhooks are queued in this same transaction.
-    from webhooks.services import audit_log_created
-
-    audit_log_created(entry, instance, before)
+    # Receivers (webhooks) queue their work in this same transaction.
+    entry_recorded.send(sender=AuditLog, entry=entry, instance=instance, before=before)
     return entry
 
 

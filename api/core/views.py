@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import TemplateDoesNotExist, loader
-from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
 
@@ -103,29 +102,3 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except TemplateDoesNotExist:
         return HttpResponse(DASHBOARD_NOT_BUILT)
     return HttpResponse(template.render({}, request))
-
-
-ADMIN_PASSWORD_LOGIN_DISABLED = (
-    "<!doctype html><title>Password login disabled</title>"
-    "<h1>Password login to the admin is disabled</h1>"
-    "<p>This server sets <code>ENABLE_ADMIN_ACCESS_USER_PASS=false</code>.</p>"
-)
-
-
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """The Django admin's login view, refused when ``ENABLE_ADMIN_ACCESS_USER_PASS`` is false.
-
-    With Google sign-in configured, the page links to it either way.
-    """
-    from django.contrib import admin
-    from django.utils.http import urlencode
-
-    from users.google_admin import google_configured
-
-    google_url = None
-    if google_configured():
-        google_url = "/admin/oauth/google/login/?" + urlencode({"next": request.GET.get("next", "/admin/")})
-    if not settings.ENABLE_ADMIN_ACCESS_USER_PASS:
-        link = f'<p><a id="google-login" href="{escape(google_url)}">Sign in with Google</a></p>' if google_url else ""
-        return HttpResponse(ADMIN_PASSWORD_LOGIN_DISABLED + link, status=403)
-    return admin.site.login(request, extra_context={"google_login_url": google_url})

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from audit.models import AuditAction
-from audit.services import record, snapshot
+from core.audit import AuditAction, record, snapshot
 from environments.models import Environment, EnvironmentAPIKey
 from environments.versions import mark_environments_changed
 

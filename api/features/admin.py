@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from audit.admin import AuditedModelAdmin
+from core.admin import AuditedModelAdmin
 from features import services
 from features.models import (
     Feature,

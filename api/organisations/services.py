@@ -9,8 +9,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 
-from audit.models import AuditAction
-from audit.services import record, snapshot
+from core.audit import AuditAction, record, snapshot
 from organisations.models import (
     Invite,
     InviteLink,

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from audit.models import AuditAction
-from audit.services import record, snapshot
+from core.audit import AuditAction, record, snapshot
 from permissions.models import Grant
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.admin import AuditedModelAdmin
+from core.admin import AuditedModelAdmin
 from projects.models import Project
 
 

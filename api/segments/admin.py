@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from audit.admin import AuditedModelAdmin
+from core.admin import AuditedModelAdmin
 from segments import services
 from segments.models import Segment, SegmentRule
 

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.models import AuditAction
-from audit.services import record, snapshot
+from core.audit import AuditAction, record, snapshot
 from environments.versions import mark_environments_changed
 from projects.models import Project
 from segments.models import Condition, ConditionOperator, Segment, SegmentRule

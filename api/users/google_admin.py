@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import escape
@@ -122,3 +123,24 @@ def google_callback(request: HttpRequest) -> HttpResponse:
         return _refused(f"{email} is not an active staff account on this server.")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return HttpResponseRedirect(next_url)
+
+
+ADMIN_PASSWORD_LOGIN_DISABLED = (
+    "<!doctype html><title>Password login disabled</title>"
+    "<h1>Password login to the admin is disabled</h1>"
+    "<p>This server sets <code>ENABLE_ADMIN_ACCESS_USER_PASS=false</code>.</p>"
+)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The Django admin's login view, refused when ``ENABLE_ADMIN_ACCESS_USER_PASS`` is false.
+
+    With Google sign-in configured, the page links to it either way.
+    """
+    google_url = None
+    if google_configured():
+        google_url = "/admin/oauth/google/login/?" + urlencode({"next": request.GET.get("next", "/admin/")})
+    if not settings.ENABLE_ADMIN_ACCESS_USER_PASS:
+        link = f'<p><a id="google-login" href="{escape(google_url)}">Sign in with Google</a></p>' if google_url else ""
+        return HttpResponse(ADMIN_PASSWORD_LOGIN_DISABLED + link, status=403)
+    return admin.site.login(request, extra_context={"google_login_url": google_url})

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     name = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        from audit.signals import entry_recorded
+        from webhooks import services
+
+        entry_recorded.connect(services.entry_recorded, dispatch_uid="webhooks-audit-entry")

@@ -1,7 +1,7 @@
 """Turning changes into webhook deliveries, and delivering them.
 
 Events are enqueued as ``WebhookDelivery`` rows inside the transaction of the change
-(``audit.services.record`` calls ``audit_log_created``): a rolled-back change sends
+(``audit.signals.entry_recorded``, connected in ``webhooks.apps``): a rolled-back change sends
 nothing, a committed one is on disk before anyone is told, and a restart loses nothing.
 After the commit the in-process runner is woken (``webhooks.runner``); a deployment
 with ``TASK_RUN_METHOD=TASK_PROCESSOR`` leaves delivery to ``manage.py
@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from audit.models import AuditAction
+from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue
 from webhooks.models import (
     DeliveryStatus,
     EnvironmentWebhook,
@@ -68,7 +70,6 @@ def changed_by(entry: Any) -> str:
 
 def feature_state_payload(feature_state: Any, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """A feature state as Flagsmith's webhooks show it: feature, environment, value, scope."""
-    from features.models import FeatureStateValue
 
     feature = feature_state.feature
     environment = feature_state.environment
@@ -141,8 +142,6 @@ class FlagEvent:
 
 def _flag_events(entry: Any, instance: Model, before: dict[str, Any] | None) -> list[FlagEvent]:
     """FLAG_UPDATED / FLAG_DELETED events implied by one audit entry (none for most)."""
-    from audit.models import AuditAction
-    from features.models import Feature, FeatureSegment, FeatureState
 
     if isinstance(instance, FeatureState):
         if entry.action == AuditAction.DELETE:
@@ -174,6 +173,13 @@ def _flag_events(entry: Any, instance: Model, before: dict[str, Any] | None) -> 
             for state in states
         ]
     return []
+
+
+def entry_recorded(
+    sender: Any, entry: Any, instance: Model, before: dict[str, Any] | None = None, **kwargs: Any
+) -> None:
+    """``audit.signals.entry_recorded``: queue the webhooks the entry triggers."""
+    audit_log_created(entry, instance, before)
 
 
 def audit_log_created(entry: Any, instance: Model, before: dict[str, Any] | None = None) -> None:
@@ -233,8 +239,6 @@ def audit_log_created(entry: Any, instance: Model, before: dict[str, Any] | None
 
 def _environment_ids_of_feature(instance: Model, entry: Any) -> list[int]:
     """A deleted feature's entry has no environment: its states' environments do."""
-    from audit.models import AuditAction
-    from features.models import Feature
 
     if isinstance(instance, Feature) and entry.action == AuditAction.DELETE:
         return list(instance.feature_states.values_list("environment_id", flat=True).distinct())

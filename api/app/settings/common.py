@@ -487,8 +487,8 @@ REST_FRAMEWORK = {
     ],
     # Users and organisation API keys are throttled separately (no rate: unthrottled).
     "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttling.UserRateThrottle",
-        "core.throttling.MasterAPIKeyRateThrottle",
+        "organisations.throttling.UserRateThrottle",
+        "organisations.throttling.MasterAPIKeyRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",

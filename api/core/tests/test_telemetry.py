@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from core import telemetry
+from app import telemetry
 from core.tests.test_settings import API_DIR, clean_env  # noqa: F401 (fixture)
 from tests.receivers import HTTPReceiver
 

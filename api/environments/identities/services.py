@@ -13,8 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from audit.models import AuditAction
-from audit.services import record, snapshot
+from core.audit import AuditAction, record, snapshot
 from environments.identities.models import Identity, Trait
 from environments.models import Environment
 from environments.versions import mark_environments_changed

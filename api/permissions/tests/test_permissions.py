@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.throttling import MasterAPIKeyRateThrottle, UserRateThrottle
 from organisations.models import OrganisationAPIKey, OrganisationRole
 from organisations.tests.factories import MembershipFactory
+from organisations.throttling import MasterAPIKeyRateThrottle, UserRateThrottle
 from permissions.models import (
     CREATE_FEATURE,
     CREATE_PROJECT,
