@@ -1,8 +1,8 @@
 """Bump environment versions for writes that bypass the services (Django admin, shell, scripts).
 
-The services call ``mark_environments_changed`` themselves, in their transaction;
-these receivers make sure no other path can change what SDKs see without a new
-document version. A redundant bump costs one UPDATE of a few rows. ``connect`` also
+The services touch the versions themselves, in their batch (``environments.versions``),
+and these receivers then do nothing; they make sure no other path can change what SDKs
+see without a new document version. A redundant bump costs one UPDATE of a few rows. ``connect`` also
 subscribes the store to ``environments.versions.published``.
 """
 
@@ -53,7 +53,8 @@ def _project_of(instance: Any) -> None:
 
 def _receiver(handler):  # type: ignore[no-untyped-def]
     def receive(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-        if not raw:
+        # Inside a service's batch the service touches what it changes: nothing to do here.
+        if not raw and not versions.in_batch():
             handler(instance)
 
     return receive
@@ -61,7 +62,7 @@ def _receiver(handler):  # type: ignore[no-untyped-def]
 
 def _bump_own_version(sender: Any, instance: Environment, raw: bool = False, **kwargs: Any) -> None:
     """Any saved change to an environment's settings is a new document version."""
-    if raw:
+    if raw or versions.in_batch():
         return
     mark_environments_changed(environment_ids=[instance.pk])
     instance.updated_at = Environment.objects.values_list("updated_at", flat=True).get(pk=instance.pk)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from core.audit import AuditAction, record, snapshot
+from environments import versions
 from environments.models import Environment, EnvironmentAPIKey
 from environments.versions import mark_environments_changed
 
@@ -70,7 +71,7 @@ def update_environment(environment: Environment, data: dict[str, Any], user: Any
 
 
 def delete_environment(environment: Environment, user: Any) -> None:
-    with transaction.atomic():
+    with versions.batch():
         record(actor=user, action=AuditAction.DELETE, instance=environment, before=snapshot(environment))
         environment.delete()
 

@@ -1,8 +1,8 @@
 """Writes that touch more than one row: features with their states, options, state updates.
 
-Every write here also bumps ``Environment.updated_at`` for the environments whose
-SDK view changed, in the same transaction, so the change and its marker commit or
-roll back together.
+Every write here runs in a ``versions.batch()`` and touches the environments whose
+SDK view it changes: one version bump per environment per transaction, committed or
+rolled back with the change.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.audit import AuditAction, record, snapshot
+from environments import versions
 from environments.models import Environment
-from environments.versions import mark_environments_changed
 from features.models import (
     MAX_32_BIT_INTEGER,
     MIN_32_BIT_INTEGER,
@@ -103,7 +103,7 @@ def feature_state_snapshot(feature_state: FeatureState) -> dict[str, Any]:
 
 
 def _touch_environments(environment_ids: Iterable[int]) -> None:
-    mark_environments_changed(environment_ids=environment_ids)
+    versions.touch(environment_ids)
 
 
 def copy_feature_states(
@@ -210,7 +210,7 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
     if options_data:
         data["type"] = FeatureType.MULTIVARIATE
     try:
-        with transaction.atomic():
+        with versions.batch():
             # Lock the project row: concurrent creations in one project queue here,
             # so the limit and the name check see a settled set of features.
             project = Project.objects.select_for_update().get(pk=project.pk)
@@ -234,7 +234,7 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
 
 def create_feature_states_for_feature(feature: Feature) -> list[FeatureState]:
     """Default states for a feature saved elsewhere (the Django admin), in every environment."""
-    with transaction.atomic():
+    with versions.batch():
         environments = feature.project.environments.exclude(feature_states__feature=feature)
         states = _create_states([(feature, environment) for environment in environments], feature.project)
         _touch_environments(state.environment_id for state in states)
@@ -263,7 +263,7 @@ def check_default_allocations(feature: Feature, allocation: float, exclude_optio
 
 def create_multivariate_option(feature: Feature, data: dict[str, Any], user: Any) -> MultivariateFeatureOption:
     """Add a variant to a feature and give it its default share in every environment default."""
-    with transaction.atomic():
+    with versions.batch():
         # Lock the feature: two concurrent variants must not both fit under 100%.
         feature = Feature.objects.select_for_update().get(pk=feature.pk)
         check_default_allocations(feature, data.get("default_percentage_allocation", 100))
@@ -282,7 +282,7 @@ def create_multivariate_option(feature: Feature, data: dict[str, Any], user: Any
                 for state in states
             ]
         )
-        _touch_environments(state.environment_id for state in states)
+        touch_feature_environments(feature)
         record(actor=user, action=AuditAction.CREATE, instance=option)
     return option
 
@@ -291,7 +291,7 @@ def update_multivariate_option(
     option: MultivariateFeatureOption, data: dict[str, Any], user: Any
 ) -> MultivariateFeatureOption:
     """Change a variant's value or default share (existing states keep their shares)."""
-    with transaction.atomic():
+    with versions.batch():
         feature = Feature.objects.select_for_update().get(pk=option.feature_id)
         if "default_percentage_allocation" in data:
             check_default_allocations(feature, data["default_percentage_allocation"], exclude_option_id=option.pk)
@@ -305,7 +305,7 @@ def update_multivariate_option(
 
 
 def delete_multivariate_option(option: MultivariateFeatureOption, user: Any) -> None:
-    with transaction.atomic():
+    with versions.batch():
         touch_feature_environments(option.feature)
         record(actor=user, action=AuditAction.DELETE, instance=option, before=snapshot(option))
         option.delete()
@@ -315,7 +315,7 @@ def update_feature(feature: Feature, data: dict[str, Any], user: Any) -> Feature
     """Change a feature's own fields and tags; its states are left as they are."""
     data = dict(data)
     tags = data.pop("tags", None)
-    with transaction.atomic():
+    with versions.batch():
         before = feature_snapshot(feature)
         if tags is not None:
             feature.tags.set(tags)
@@ -333,15 +333,15 @@ def update_feature(feature: Feature, data: dict[str, Any], user: Any) -> Feature
 
 def delete_feature(feature: Feature, user: Any) -> None:
     """Delete a feature with its states and variants (a hard delete, unlike Flagsmith's soft one)."""
-    with transaction.atomic():
+    with versions.batch():
         touch_feature_environments(feature)
         record(actor=user, action=AuditAction.DELETE, instance=feature, before=feature_snapshot(feature))
         feature.delete()
 
 
 def touch_feature_environments(feature: Feature) -> None:
-    """A change to a feature or its variants alters what every environment's SDKs see."""
-    _touch_environments(feature.feature_states.values_list("environment_id", flat=True))
+    """A change to a feature or its variants alters what every environment of its project sees."""
+    versions.touch(project_id=feature.project_id)
 
 
 def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user: Any) -> FeatureState:
@@ -352,7 +352,7 @@ def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user
     ``{multivariate_feature_option, percentage_allocation}``); absent keys are
     left alone.
     """
-    with transaction.atomic():
+    with versions.batch():
         before = feature_state_snapshot(feature_state)
         if "enabled" in data:
             feature_state.enabled = data["enabled"]
@@ -391,8 +391,10 @@ def save_tag(tag: Tag, data: dict[str, Any], user: Any) -> Tag:
     for field, value in data.items():
         setattr(tag, field, value)
     try:
-        with transaction.atomic():
+        with versions.batch():
             tag.save()
+            # Tags are part of what /api/client/features?tag= returns.
+            versions.touch(project_id=tag.project_id)
             record(
                 actor=user, action=AuditAction.CREATE if created else AuditAction.UPDATE, instance=tag, before=before
             )
@@ -402,7 +404,8 @@ def save_tag(tag: Tag, data: dict[str, Any], user: Any) -> Tag:
 
 
 def delete_tag(tag: Tag, user: Any) -> None:
-    with transaction.atomic():
+    with versions.batch():
+        versions.touch(project_id=tag.project_id)
         record(actor=user, action=AuditAction.DELETE, instance=tag, before=snapshot(tag))
         tag.delete()
 
@@ -493,7 +496,7 @@ def create_segment_override(
     """
     state = state or {}
     try:
-        with transaction.atomic():
+        with versions.batch():
             _lock_feature(feature.pk)
             if FeatureSegment.objects.filter(feature=feature, segment=segment, environment=environment).exists():
                 raise ValidationError({"segment": ["This segment already overrides the feature in this environment."]})
@@ -566,7 +569,7 @@ def create_segment_override(
 
 def move_segment_override(feature_segment: FeatureSegment, priority: int, user: Any) -> FeatureSegment:
     """Move an override to ``priority`` (clamped to the end), shifting the ones in between."""
-    with transaction.atomic():
+    with versions.batch():
         _lock_feature(feature_segment.feature_id)
         group = _override_group(feature_segment.feature_id, feature_segment.environment_id)
         moving = next(item for item in group if item.pk == feature_segment.pk)
@@ -598,7 +601,7 @@ def reorder_segment_overrides(priorities: dict[int, int], user: Any) -> list[Fea
     if not priorities:
         return []
     sample = FeatureSegment.objects.get(pk=next(iter(priorities)))
-    with transaction.atomic():
+    with versions.batch():
         _lock_feature(sample.feature_id)
         group = _override_group(sample.feature_id, sample.environment_id)
         named = sorted((item for item in group if item.pk in priorities), key=lambda item: priorities[item.pk])
@@ -629,7 +632,7 @@ def reorder_segment_overrides(priorities: dict[int, int], user: Any) -> list[Fea
 
 def delete_segment_override(feature_segment: FeatureSegment, user: Any) -> None:
     """Delete an override with its state and close the gap it leaves in the priorities."""
-    with transaction.atomic():
+    with versions.batch():
         _lock_feature(feature_segment.feature_id)
         record(actor=user, action=AuditAction.DELETE, instance=feature_segment, before=snapshot(feature_segment))
         feature_segment.delete()

@@ -165,14 +165,12 @@ def accept_invite_link(*, user: User, link_hash: str) -> Organisation:
 
 def update_organisation(organisation: Organisation, data: dict[str, Any], user: Any) -> Organisation:
     """Change an organisation's settings; some (trait storage) change what SDKs do."""
-    from environments.versions import mark_environments_changed
-
     with transaction.atomic():
         before = snapshot(organisation)
         for field, value in data.items():
             setattr(organisation, field, value)
         organisation.save()
-        mark_environments_changed(organisation_id=organisation.pk)
+        # Its environments' versions are bumped by documents.signals (organisations sit below environments).
         record(actor=user, action=AuditAction.UPDATE, instance=organisation, before=before)
     return organisation
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core import versions
 from core.viewsets import ReplicaListMixin
 from organisations import services
 from organisations.authentication import is_api_key_user
@@ -79,6 +80,11 @@ class OrganisationViewSet(ReplicaListMixin, viewsets.ModelViewSet):
         serializer.instance = services.update_organisation(
             serializer.instance, serializer.validated_data, self.request.user
         )
+
+    def perform_destroy(self, instance: Organisation) -> None:
+        # One batch for the cascade: its per-row receivers would bump environments that are going away.
+        with versions.batch():
+            instance.delete()
 
     @extend_schema(responses=ProjectSerializer(many=True))
     @action(detail=True, methods=["get"])

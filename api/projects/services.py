@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
+from core import versions
 from core.audit import AuditAction, record, snapshot
-from environments.versions import mark_environments_changed
 from projects.models import Project
 
 
@@ -25,12 +25,12 @@ def update_project(project: Project, data: dict[str, Any], user: Any) -> Project
         for field, value in data.items():
             setattr(project, field, value)
         project.save()
-        mark_environments_changed(project_id=project.pk)
+        # Its environments' versions are bumped by documents.signals (projects sit below environments).
         record(actor=user, action=AuditAction.UPDATE, instance=project, before=before)
     return project
 
 
 def delete_project(project: Project, user: Any) -> None:
-    with transaction.atomic():
+    with versions.batch():
         record(actor=user, action=AuditAction.DELETE, instance=project, before=snapshot(project))
         project.delete()
