@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from core import metrics
 from core import views as core_views
 from core.exceptions import json_not_found
+from unleash import views as unleash_views
 from users import google_admin
 
 urlpatterns = [
@@ -13,6 +14,10 @@ urlpatterns = [
     re_path(r"^api/(?P<version>v[0-9]+)/", include("api.urls")),
     # Other flag protocols over the same flags: Unleash SDKs and OpenFeature's OFREP.
     path("api/client/", include("unleash.urls")),
+    # Unleash's Frontend API, without a trailing slash as its SDKs call it.
+    path("api/frontend", unleash_views.FrontendFeaturesView.as_view(), name="unleash-frontend"),
+    path("api/frontend/", include("unleash.frontend_urls")),
+    path("edge/", include("unleash.edge_urls")),
     path("ofrep/v1/", include("ofrep.urls")),
     # Before the admin's own login: ENABLE_ADMIN_ACCESS_USER_PASS=false refuses password login.
     path("admin/login/", google_admin.admin_login),
@@ -33,7 +38,7 @@ urlpatterns = [
     # Every other path is the dashboard's to route (deep links survive a reload), except
     # the server's own prefixes and file names (a missing /favicon.ico is a 404, not a page).
     re_path(
-        r"^(?!(?:api|admin|health|static|version|ofrep|config|metrics)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
+        r"^(?!(?:api|admin|health|static|version|ofrep|edge|config|metrics)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
         core_views.dashboard,
         name="dashboard",
     ),

@@ -2,8 +2,10 @@
 
 Client-side SDKs run on customers' own sites, so the SDK API cannot be limited to the
 dashboard's origin; only the admin API is, when ``CORS_ORIGIN_ALLOW_ALL=false``. The SDK
-paths carry no cookies or admin tokens (``X-Environment-Key`` only), so opening them
-exposes nothing a client key does not already give.
+paths carry no cookies or admin tokens (environment keys only), so opening them
+exposes nothing a client key does not already give. ``ETag`` is exposed (settings) so
+browser SDKs that revalidate themselves (unleash-proxy-client, the OFREP web provider)
+can read it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import HttpRequest
 SDK_PATHS = re.compile(
     r"^/api/v[0-9]+/(?:flags|identities|traits|environment-document|analytics/flags)/"
     r"|^/api/client/"  # Unleash SDKs
+    r"|^/api/frontend(?:/|$)"  # Unleash's browser and mobile SDKs
     r"|^/ofrep/"  # OpenFeature's OFREP
 )
 

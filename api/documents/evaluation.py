@@ -17,6 +17,7 @@ from typing import Any
 from flag_engine.engine import get_evaluation_result
 
 from documents.compiler import CompiledEnvironment, identity_overrides_segment
+from environments.identities.models import Identity
 
 
 def visible(compiled: CompiledEnvironment, name: str, enabled: bool, is_server_key: bool) -> bool:
@@ -32,6 +33,26 @@ class IdentityToEvaluate:
     traits: dict[str, Any]
     # The stored identity's id, or None for a transient one (no overrides apply).
     identity_id: int | None = None
+
+
+def identity_from_request(compiled: CompiledEnvironment, identifier: str, traits: dict[str, Any]) -> IdentityToEvaluate:
+    """An identity a request describes in full (OFREP, the Unleash Frontend API): its traits are the request's.
+
+    No stored trait is read and nothing is stored; only what evaluating a stored identity
+    of that identifier also needs is looked up: its overrides (in the compiled document)
+    or, in environments that still hash on database ids, its id (one indexed query).
+    """
+    if identifier in compiled.identity_overrides:
+        identity_id: int | None = compiled.identity_overrides[identifier][0]
+    elif compiled.use_identity_composite_key_for_hashing:
+        identity_id = None
+    else:
+        identity_id = (
+            Identity.objects.filter(environment_id=compiled.environment_id, identifier=identifier)
+            .values_list("id", flat=True)
+            .first()
+        )
+    return IdentityToEvaluate(identifier, traits, identity_id)
 
 
 def evaluate(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> tuple[dict[str, Any], int | None]:

@@ -29,3 +29,26 @@ class EvaluationFailureSerializer(serializers.Serializer):
     key = serializers.CharField(required=False)
     errorCode = serializers.CharField()  # noqa: N815 - OFREP's field name
     errorDetails = serializers.CharField(required=False)  # noqa: N815
+
+
+class PollingSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    minPollingIntervalMs = serializers.IntegerField()  # noqa: N815
+
+
+class CacheInvalidationSerializer(serializers.Serializer):
+    polling = PollingSerializer()
+
+
+class FlagEvaluationCapabilitySerializer(serializers.Serializer):
+    supportedTypes = serializers.ListField(child=serializers.CharField())  # noqa: N815
+
+
+class CapabilitiesSerializer(serializers.Serializer):
+    cacheInvalidation = CacheInvalidationSerializer()  # noqa: N815
+    flagEvaluation = FlagEvaluationCapabilitySerializer()  # noqa: N815
+
+
+class ConfigurationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    capabilities = CapabilitiesSerializer()

@@ -15,7 +15,7 @@ from typing import Any
 from documents import evaluation
 from documents.compiler import CompiledEnvironment
 from documents.evaluation import IdentityToEvaluate, transient_identifier, visible
-from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT, Identity
+from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
 
 TARGETING_KEY = "targetingKey"
 
@@ -106,20 +106,6 @@ def success_item(name: str, enabled: bool, value: Any, variant: str | None, reas
     return {"key": name, "value": value, "reason": reason, "variant": variant or _text(value)}
 
 
-def _identity_id(compiled: CompiledEnvironment, identifier: str) -> int | None:
-    """The stored identity's id where evaluation needs it: its overrides, or legacy id hashing."""
-    if identifier in compiled.identity_overrides:
-        return compiled.identity_overrides[identifier][0]
-    if compiled.use_identity_composite_key_for_hashing:
-        return None
-    # Legacy environments hash splits on the identity's database id: read it, store nothing.
-    return (
-        Identity.objects.filter(environment_id=compiled.environment_id, identifier=identifier)
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
 def evaluate(compiled: CompiledEnvironment, context: Context, is_server_key: bool) -> dict[str, dict[str, Any]]:
     """Every flag this key may see for the context, by name, as OFREP success items.
 
@@ -138,8 +124,11 @@ def evaluate(compiled: CompiledEnvironment, context: Context, is_server_key: boo
     identifier = context.identifier or transient_identifier(
         [{"trait_key": key, "trait_value": value} for key, value in context.traits.items()]
     )
-    identity_id = _identity_id(compiled, identifier) if context.identifier else None
-    flags, _ = evaluation.evaluate(compiled, IdentityToEvaluate(identifier, context.traits, identity_id))
+    if context.identifier:
+        identity = evaluation.identity_from_request(compiled, identifier, context.traits)
+    else:
+        identity = IdentityToEvaluate(identifier, context.traits)
+    flags, _ = evaluation.evaluate(compiled, identity)
     for name, flag in flags.items():
         if visible(compiled, name, flag["enabled"], is_server_key):
             items[name] = success_item(name, flag["enabled"], flag["value"], flag["variant"], _reason(compiled, flag))

@@ -3,7 +3,8 @@
 Errors are OFREP's: 400 ``{errorCode, errorDetails}`` (with ``key`` for a single
 flag), 404 ``FLAG_NOT_FOUND``, 401/403 for keys. Bulk answers carry an ``ETag``
 that is a hash of the body, so it covers the context, and ``If-None-Match``
-gets an empty 304.
+gets an empty 304. ``GET /ofrep/v1/configuration`` is the spec's optional
+extension (``configurationResponse``): name, polling, supported types.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -24,6 +26,7 @@ from ofrep import services
 from ofrep.authentication import OfrepKeyAuthentication
 from ofrep.serializers import (
     BulkEvaluationSerializer,
+    ConfigurationSerializer,
     EvaluationFailureSerializer,
     EvaluationRequestSerializer,
     EvaluationSuccessSerializer,
@@ -109,14 +112,42 @@ class BulkEvaluationView(OfrepView):
             items = self.evaluate(request)
         except services.EvaluationError as error:
             return _json({"errorCode": error.code, "errorDetails": error.details}, error.status)
-        body = dumps_json({"flags": list(items.values())})
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        if_none_match = request.headers.get("If-None-Match") or ""
-        tags = {tag.strip() for tag in if_none_match.split(",")}
-        if etag in tags or f"W/{etag}" in tags:
-            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, no-cache"
-        return response
+        return _revalidated(request, dumps_json({"flags": list(items.values())}))
+
+
+def _revalidated(request: Request, body: bytes) -> HttpResponse:
+    """A 200 with an ETag of the body, or an empty 304 when ``If-None-Match`` holds it."""
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if_none_match = request.headers.get("If-None-Match") or ""
+    tags = {tag.strip() for tag in if_none_match.split(",")}
+    if etag in tags or f"W/{etag}" in tags:
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# The types a Banderole flag's value can have: none (a boolean flag), text, integer, boolean.
+SUPPORTED_TYPES = ["boolean", "string", "int"]
+
+
+class ConfigurationView(OfrepView):
+    """``GET /ofrep/v1/configuration``: what OFREP providers may ask of Banderole (an OFREP extension)."""
+
+    @extend_schema(
+        operation_id="ofrep_configuration", tags=["ofrep"], responses={200: ConfigurationSerializer, 304: None}
+    )
+    def get(self, request: Request) -> HttpResponse:
+        configuration = {
+            "name": "Banderole",
+            "capabilities": {
+                # Bulk answers carry an ETag: a poll costs an empty 304 while nothing changed.
+                "cacheInvalidation": {
+                    "polling": {"enabled": True, "minPollingIntervalMs": settings.OFREP_MIN_POLLING_INTERVAL_MS}
+                },
+                "flagEvaluation": {"supportedTypes": SUPPORTED_TYPES},
+            },
+        }
+        return _revalidated(request, dumps_json(configuration))

@@ -18,11 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import router
+from rest_framework import exceptions
 
 from analytics import services as analytics_services
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
 from unleash import translation
+from unleash.authentication import resolve_token
 from unleash.translation import FeatureTranslation, Notes, Rule, SegmentScope
 
 LRU_SIZE = 256
@@ -280,3 +282,56 @@ def record_metrics(compiled: CompiledEnvironment, toggles: dict[str, dict[str, A
                     )
                 )
     analytics_services.record_evaluations(compiled.environment_id, counts, now)
+
+
+def record_bulk_metrics(compiled: CompiledEnvironment, metrics: list[dict[str, Any]], now: datetime) -> None:
+    """Edge's per-feature counts, summed per feature, for the token's environment only (as Unleash filters them).
+
+    Edge labels each count with the environment ``/edge/validate`` gave its token
+    (``edge_environment``); counts for other environments are dropped.
+    """
+    environment = edge_environment(compiled)
+    toggles: dict[str, dict[str, int]] = {}
+    for metric in metrics:
+        if metric["environment"] != environment:
+            continue
+        counted = toggles.setdefault(metric["featureName"], {"yes": 0, "no": 0})
+        counted["yes"] += metric["yes"]
+        counted["no"] += metric["no"]
+    record_metrics(compiled, toggles, now)
+
+
+# --- Unleash Edge's token validation ------------------------------------------------------------
+
+
+def edge_environment(compiled: CompiledEnvironment) -> str:
+    """The Unleash environment name Edge knows an environment by: its client key, unique and public.
+
+    Edge keys its feature caches and metrics by this name, and serves a frontend token
+    from the features a backend token of the same environment fetched, so both keys of
+    one environment must give the same name and no two environments may share one
+    (environment names such as "Production" repeat across projects).
+    """
+    return compiled.api_key
+
+
+def validate_tokens(tokens: list[str]) -> list[dict[str, Any]]:
+    """Unleash's ``edgeTokenSchema`` for each token that opens an environment now; the others are left out."""
+    valid = []
+    for token in dict.fromkeys(tokens):
+        key_auth = resolve_token(token)
+        if key_auth is None:
+            continue
+        try:
+            compiled = key_auth.compiled
+        except exceptions.AuthenticationFailed:
+            continue  # revoked, expired, or the organisation stopped serving flags
+        valid.append(
+            {
+                "token": token,
+                "type": "backend" if key_auth.is_server_key else "frontend",
+                "projects": [str(compiled.document["project"]["id"])],
+                "environment": edge_environment(compiled),
+            }
+        )
+    return valid

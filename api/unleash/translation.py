@@ -486,6 +486,11 @@ def payload(value: Any) -> dict[str, str] | None:
     return {"type": "string", "value": str(value)}
 
 
+def variant_name(share: dict[str, Any]) -> str:
+    """An Unleash variant's name for one of Flagsmith's variant shares: its option's key, else one made up."""
+    return share.get("key") or f"variant-{share['priority']}"
+
+
 def strategy_variants(state: dict[str, Any]) -> list[dict[str, Any]]:
     """The rule's value as one variant, or its variant shares out of 1000 plus ``control``."""
     value = state.get("value")
@@ -496,7 +501,7 @@ def strategy_variants(state: dict[str, Any]) -> list[dict[str, Any]]:
         weight = round(share["weight"] * 10)
         used += weight
         variant = {
-            "name": share.get("key") or f"variant-{share['priority']}",
+            "name": variant_name(share),
             "weight": weight,
             "weightType": "fix",
             "stickiness": "userId",

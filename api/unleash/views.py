@@ -9,6 +9,7 @@ an empty 304.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -23,12 +24,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from documents.compiler import CompiledEnvironment
+from documents.compiler import CompiledEnvironment, dumps_json
 from documents.store import get_compiled_environment
 from environments.models import Environment
-from unleash import services, translation
-from unleash.authentication import UnleashTokenAuthentication
-from unleash.serializers import MetricsSerializer, RegisterSerializer
+from unleash import frontend, services, translation
+from unleash.authentication import FrontendTokenAuthentication, UnleashTokenAuthentication
+from unleash.serializers import (
+    BulkMetricsSerializer,
+    FrontendContextSerializer,
+    FrontendRegisterSerializer,
+    MetricsSerializer,
+    RegisterSerializer,
+    TokenListSerializer,
+)
 
 # The first client spec whose SDKs read top-level ``segments`` instead of inlined constraints.
 SEGMENTS_SPEC = (4, 2, 0)
@@ -49,13 +57,24 @@ def _unleash_error(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, exceptions.MethodNotAllowed):
         return Response({"name": "MethodNotAllowed", "message": str(exc.detail)}, status=exc.status_code)
     if isinstance(exc, exceptions.APIException) and exc.status_code == status.HTTP_400_BAD_REQUEST:
-        details = _details(exc.detail)
+        details = _given_details(exc.detail) or _details(exc.detail)
         message = details[0]["message"] if details else "Bad request"
         return Response(
             {"name": "BadDataError", "message": message, "details": details}, status=status.HTTP_400_BAD_REQUEST
         )
     if isinstance(exc, exceptions.APIException):
         return Response({"message": str(exc.detail)}, status=exc.status_code)
+    return None
+
+
+def _given_details(detail: Any) -> list[dict[str, str]] | None:
+    """Details raised already in Unleash's ``[{path, message}]`` form (a malformed frontend context)."""
+    if (
+        isinstance(detail, list)
+        and detail
+        and all(isinstance(item, dict) and set(item) == {"path", "message"} for item in detail)
+    ):
+        return [{"path": str(item["path"]), "message": str(item["message"])} for item in detail]
     return None
 
 
@@ -213,3 +232,184 @@ class TranslationReportView(APIView):
         environment = get_object_or_404(Environment.objects.for_user(request.user), api_key=api_key)
         translated = services.unleash_environment(get_compiled_environment(environment))
         return Response({"max_strategies": translation.MAX_STRATEGIES, "features": translated.report()})
+
+
+# --- the Frontend API (/api/frontend), for browser and mobile SDKs ---------------------------------
+
+
+class FrontendView(UnleashView):
+    """Authenticated by the environment's client key, Unleash's frontend token."""
+
+    authentication_classes = [FrontendTokenAuthentication]
+
+    def context(self, request: Request) -> frontend.FrontendContext:
+        try:
+            if request.method == "GET":
+                return frontend.context_from_query(request.query_params)
+            return frontend.context_from_body(request.data if request.body else {})
+        except frontend.ContextError as error:
+            raise exceptions.ValidationError(error.details) from error
+
+
+def _frontend_json(request: Request, content: Any) -> HttpResponse:
+    """A 200 with an ETag of the body (it covers the context), or an empty 304 when the client has it."""
+    body = dumps_json(content)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if _matches(request.headers.get("If-None-Match"), etag):
+        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    # The body is for this key and context only: browsers revalidate, shared caches keep nothing.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization"])
+    return response
+
+
+_CONTEXT_PARAMETERS = [
+    OpenApiParameter("userId", str, description="The identity identifier."),
+    OpenApiParameter("sessionId", str, description="The identifier when there is no userId."),
+    OpenApiParameter("properties[name]", str, description="A trait, as text; any other name is a property too."),
+]
+
+
+class FrontendFeaturesView(FrontendView):
+    """``GET`` and ``POST /api/frontend``: the toggles enabled for a context (query, or ``{"context"}`` body)."""
+
+    @extend_schema(
+        operation_id="unleash_frontend_features",
+        tags=["unleash"],
+        parameters=_CONTEXT_PARAMETERS,
+        responses={200: dict, 304: None, 400: dict},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return self._respond(request)
+
+    @extend_schema(
+        operation_id="unleash_frontend_features_post",
+        tags=["unleash"],
+        request=FrontendContextSerializer,
+        responses={200: dict, 304: None, 400: dict},
+    )
+    def post(self, request: Request) -> HttpResponse:
+        return self._respond(request)
+
+    def _respond(self, request: Request) -> HttpResponse:
+        context = self.context(request)
+        return _frontend_json(request, {"toggles": frontend.enabled_toggles(self.compiled, context)})
+
+
+class FrontendFeatureView(FrontendView):
+    """``GET`` and ``POST /api/frontend/features/{name}``: one toggle, enabled or not (as Unleash Edge serves it)."""
+
+    @extend_schema(
+        operation_id="unleash_frontend_feature",
+        tags=["unleash"],
+        parameters=_CONTEXT_PARAMETERS,
+        responses={200: dict, 404: dict},
+    )
+    def get(self, request: Request, name: str) -> HttpResponse:
+        return self._respond(request, name)
+
+    @extend_schema(
+        operation_id="unleash_frontend_feature_post",
+        tags=["unleash"],
+        request=FrontendContextSerializer,
+        responses={200: dict, 404: dict},
+    )
+    def post(self, request: Request, name: str) -> HttpResponse:
+        return self._respond(request, name)
+
+    def _respond(self, request: Request, name: str) -> HttpResponse:
+        context = self.context(request)
+        toggle = frontend.evaluate(self.compiled, context).get(name)
+        if toggle is None or (not toggle["enabled"] and self.compiled.hide_disabled_flags):
+            raise exceptions.NotFound(f"Could not find feature flag {name}")
+        return _frontend_json(request, toggle)
+
+
+def _ok() -> HttpResponse:
+    # Unleash answers the frontend SDKs' metrics and registrations with Express's ``sendStatus(200)``.
+    return HttpResponse("OK", content_type="text/plain; charset=utf-8")
+
+
+class FrontendMetricsView(FrontendView):
+    """``POST /api/frontend/client/metrics``: a browser's yes/no counts, added to flag analytics."""
+
+    @extend_schema(
+        operation_id="unleash_frontend_metrics", tags=["unleash"], request=MetricsSerializer, responses={200: None}
+    )
+    def post(self, request: Request) -> HttpResponse:
+        data = _validated(MetricsSerializer, request)
+        toggles = (data.get("bucket") or {}).get("toggles", {})
+        services.record_metrics(self.compiled, toggles, datetime.now(tz=UTC))
+        return _ok()
+
+
+class FrontendRegisterView(FrontendView):
+    """``POST /api/frontend/client/register``: validated as Unleash validates it, not stored."""
+
+    @extend_schema(
+        operation_id="unleash_frontend_register",
+        tags=["unleash"],
+        request=FrontendRegisterSerializer,
+        responses={200: None},
+    )
+    def post(self, request: Request) -> HttpResponse:
+        _validated(FrontendRegisterSerializer, request)
+        return _ok()
+
+
+# --- Unleash Edge in front of Banderole ---------------------------------------------------------
+
+
+class BulkMetricsView(UnleashView):
+    """``POST /api/client/metrics/bulk``: Edge's batched counts of every SDK behind it."""
+
+    @extend_schema(
+        operation_id="unleash_client_bulk_metrics",
+        tags=["unleash"],
+        request=BulkMetricsSerializer,
+        responses={202: None, 400: dict},
+    )
+    def post(self, request: Request) -> HttpResponse:
+        data = _validated(BulkMetricsSerializer, request)
+        services.record_bulk_metrics(self.compiled, data["metrics"], datetime.now(tz=UTC))
+        return HttpResponse(status=status.HTTP_202_ACCEPTED)
+
+
+class EdgeInstanceDataView(UnleashView):
+    """``POST /api/client/metrics/edge``: Edge's report on itself. Accepted and dropped."""
+
+    @extend_schema(
+        operation_id="unleash_client_edge_instance_data", tags=["unleash"], request=dict, responses={202: None}
+    )
+    def post(self, request: Request) -> HttpResponse:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"body": ["Expected a JSON object."]})
+        return HttpResponse(status=status.HTTP_202_ACCEPTED)
+
+
+class EdgeValidateView(APIView):
+    """``POST /edge/validate``: which of the given tokens are valid, with their type, projects and environment.
+
+    Unauthenticated, as in Unleash: it tells the caller only about tokens it already holds.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+    def get_exception_handler(self) -> Any:
+        return _unleash_error
+
+    @extend_schema(
+        operation_id="unleash_edge_validate",
+        tags=["unleash"],
+        request=TokenListSerializer,
+        responses={200: dict, 400: dict},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        tokens = _validated(TokenListSerializer, request)["tokens"]
+        return Response({"tokens": services.validate_tokens(tokens)})

@@ -529,6 +529,11 @@ REQUIRE_AUTHENTICATION_FOR_API_DOCS = env_bool("REQUIRE_AUTHENTICATION_FOR_API_D
 SEGMENT_CONDITION_VALUE_LIMIT = env_int("SEGMENT_CONDITION_VALUE_LIMIT", 1000)
 SEGMENT_RULES_CONDITIONS_LIMIT = env_int("SEGMENT_RULES_CONDITIONS_LIMIT", 100)
 
+# --- Other flag protocols ----------------------------------------------------------
+# What GET /ofrep/v1/configuration tells OFREP providers is the shortest poll of the bulk
+# endpoint worth making: each process re-checks versions at most once a second.
+OFREP_MIN_POLLING_INTERVAL_MS = env_int("OFREP_MIN_POLLING_INTERVAL_MS", 1000)
+
 # --- CORS ------------------------------------------------------------------------
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ORIGIN_ALLOW_ALL", True)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
@@ -546,8 +551,15 @@ CORS_ALLOW_HEADERS = [
     "flagsmith-sdk-user-agent",
     "if-none-match",
     "if-modified-since",
+    # Unleash's browser SDK (unleash-proxy-client) and OFREP's key header.
+    "unleash-appname",
+    "unleash-connection-id",
+    "unleash-sdk",
+    "x-api-key",
     *FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS,
 ]
+# Browser SDKs that revalidate with If-None-Match read the ETag; Retry-After as Flagsmith exposes it.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # --- Static files, i18n ------------------------------------------------------------
 STATIC_URL = "/static/"

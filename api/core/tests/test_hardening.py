@@ -229,7 +229,10 @@ def test_cors__extra_allow_headers__default_sentry_trace_and_custom_ones(clean_e
         "/api/v1/analytics/flags/",
         "/api/v2/analytics/flags/",
         "/api/client/features",
+        "/api/frontend",
+        "/api/frontend/client/metrics",
         "/ofrep/v1/evaluate/flags",
+        "/ofrep/v1/configuration",
     ],
 )
 def test_cors__origins_restricted__sdk_endpoints_still_open_to_every_origin(db, path_: str) -> None:
