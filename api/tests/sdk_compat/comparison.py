@@ -128,3 +128,47 @@ class UnleashComparison:
             for name, counters in sorted(self.shares.items())
             for outcome in sorted(set(counters[0]) | set(counters[1]), key=repr)
         ]
+
+
+# --- the Unleash Frontend API -------------------------------------------------------------------
+
+# enabled, variant name, payload text: what an Unleash browser SDK shows of a flag.
+FrontendOutcome = tuple[bool, str, str | None]
+NOT_SERVED: FrontendOutcome = (False, "disabled", None)
+
+
+def keyless_shares(document: dict[str, Any]) -> dict[int, list[tuple[int, Any]]]:
+    """Feature state id -> [(share id, value)] of its variant shares whose option has no key."""
+    states = list(document["feature_states"])
+    for segment in document["project"]["segments"]:
+        states.extend(segment.get("feature_states") or [])
+    for override in document.get("identity_overrides") or []:
+        states.extend(override["identity_features"])
+    return {
+        state["django_id"]: [
+            (share["id"], share["multivariate_feature_option"]["value"])
+            for share in sorted(state["multivariate_feature_state_values"], key=lambda share: share["id"])
+            if share["multivariate_feature_option"]["key"] is None
+        ]
+        for state in states
+    }
+
+
+def identities_as_frontend(flag: dict[str, Any], keyless: dict[int, list[tuple[int, Any]]]) -> FrontendOutcome:
+    """What the Frontend API must show of an ``/identities/`` flag item, named as the Unleash translation names it.
+
+    A value alone is the variant ``value``; a share is its option's key (the item's
+    ``variant``), ``variant-<share id>`` for an option without a key, ``control`` for
+    the rest; a flag without a value shows Unleash's ``disabled`` variant.
+    """
+    if not flag["enabled"]:
+        return NOT_SERVED
+    value, variant = flag["feature_state_value"], flag["variant"]
+    if variant is None:
+        chosen = [
+            share_id
+            for share_id, share_value in keyless.get(flag["id"], [])
+            if type(share_value) is type(value) and share_value == value
+        ]
+        variant = f"variant-{chosen[0]}" if chosen else ("disabled" if value is None else "value")
+    return True, variant, None if value is None else payload_text(value)

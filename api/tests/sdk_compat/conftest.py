@@ -9,9 +9,12 @@ would (``configuration.py``).
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +136,38 @@ def local_client(configuration: Configuration) -> Iterator[Flagsmith]:
     yield client
     client.environment_data_polling_manager_thread.stop()
     client.session.close()
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, which playwright-core drives (browser downloads do not work everywhere)."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def test_site(node_project: Path) -> Iterator[str]:
+    """tests/sdk_compat/node served on 127.0.0.1: the browser tests' pages and the SDKs' own builds.
+
+    Its own port, so every call from its pages to the Banderole server is cross-origin, as
+    from a customer's site.
+    """
+    handler = functools.partial(_QuietHandler, directory=str(node_project))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{site.server_address[1]}"
+    site.shutdown()
+    site.server_close()
