@@ -116,6 +116,17 @@ def _check_traffic(output: dict[str, Any]) -> None:
     assert not output["errors"], output["errors"]
 
 
+def _verify(expected: dict[str, dict[str, FrontendOutcome]], output: dict[str, Any]) -> None:
+    """Every user and flag equal, every variant naming met, the ETag and metrics exchanges as the SDK makes them."""
+    assert len(output["identities"]) == USERS
+    mismatches = _compare(expected, output)
+    assert not mismatches, report(mismatches)
+    _check_traffic(output)
+    assert {"value", "control", "disabled", "keyless share", "red_variant", "hundred", "summer"} <= _variant_kinds(
+        output
+    )
+
+
 def _say(capsys: pytest.CaptureFixture[str], message: str) -> None:
     with capsys.disabled():
         print(f"\n[sdk-compat] {message}")
@@ -145,13 +156,7 @@ def test_unleash_proxy_client__node__generated_users_equal_identities(
 
     assert result.returncode == 0, f"proxy_client.js failed:\n{result.stderr}"
     output = json.loads(result.stdout)
-    assert len(output["identities"]) == USERS
-    mismatches = _compare(expected, output)
-    assert not mismatches, report(mismatches)
-    _check_traffic(output)
-    assert {"value", "control", "disabled", "keyless share", "red_variant", "hundred", "summer"} <= _variant_kinds(
-        output
-    )
+    _verify(expected, output)
     _say(
         capsys,
         f"{output['sdk']} {output['version']} (Node, {mode.upper()}): {USERS} users x {len(FEATURES)} flags equal "
@@ -189,13 +194,7 @@ def test_unleash_proxy_client__chromium__generated_users_equal_identities(
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
     output = json.loads(line.removeprefix("RESULT "))
     assert not output["problems"], output["problems"]
-    assert len(output["identities"]) == USERS
-    mismatches = _compare(expected, output)
-    assert not mismatches, report(mismatches)
-    _check_traffic(output)
-    assert {"value", "control", "disabled", "keyless share", "red_variant", "hundred", "summer"} <= _variant_kinds(
-        output
-    )
+    _verify(expected, output)
     version = json.loads((node_project / "node_modules" / "unleash-proxy-client" / "package.json").read_text())
     _say(
         capsys,
