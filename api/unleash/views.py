@@ -1,4 +1,5 @@
-"""The Unleash client API (``/api/client/``), as Unleash SDKs use it.
+"""The Unleash client API (``/api/client/``) as Unleash SDKs use it, the Frontend API
+(``/api/frontend``) for its browser and mobile SDKs, and what Unleash Edge asks (``/edge/``).
 
 Status codes, bodies and headers follow a real Unleash 8.2 server
 (``shared/reference/unleash-ofrep.md`` §2): errors are ``{"message"}`` (401/403)

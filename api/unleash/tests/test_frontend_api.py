@@ -160,7 +160,7 @@ def test_frontend__property_numbers_and_booleans__coerced_to_text(flags_environm
 
 def test_frontend__many_identities__equal_identities_endpoint(flags_environment, browser):
     mismatches = []
-    for n in range(60):
+    for n in range(30):
         traits = {"plan": ["pro", "free"][n % 2]}
         identifier = f"visitor-{n}"
         toggles = _toggles(browser.get("/api/frontend", {"userId": identifier, "properties[plan]": traits["plan"]}))
@@ -184,7 +184,7 @@ def test_frontend__variant_names__as_the_client_api_translation_names_them(
         feature_state__feature=banner, feature_state__feature_segment=None, multivariate_feature_option__key=None
     )
     names: dict[str, set] = {}
-    for n in range(80):
+    for n in range(40):
         variant = _toggles(browser.get("/api/frontend", {"userId": f"mv-{n}"}))["banner"]["variant"]
         names.setdefault(variant["name"], set()).add(variant["payload"]["value"])
         flag = _identities(flags_environment, f"mv-{n}", {})["banner"]
