@@ -8,6 +8,8 @@ from unleash import views as unleash_views
 from users import google_admin
 
 urlpatterns = [
+    # The realtime stream's paths, first: the stream process serves them; here, only a pointer to it.
+    path("", include("realtime.urls")),
     # ``v`` and digits only, so later unversioned prefixes (/api/client/) stay free;
     # DRF's URLPathVersioning answers 404 for versions outside ALLOWED_VERSIONS.
     re_path(r"^api/(?P<version>v[0-9]+)/", include("unleash.admin_urls")),
@@ -38,7 +40,7 @@ urlpatterns = [
     # Every other path is the dashboard's to route (deep links survive a reload), except
     # the server's own prefixes and file names (a missing /favicon.ico is a 404, not a page).
     re_path(
-        r"^(?!(?:api|admin|health|static|version|ofrep|edge|config|metrics)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
+        r"^(?!(?:api|admin|health|static|version|ofrep|edge|config|metrics|sse)(?:/|$))(?!.*\.[A-Za-z0-9]+/?$)",
         core_views.dashboard,
         name="dashboard",
     ),

@@ -20,6 +20,7 @@ SDK_PATHS = re.compile(
     r"|^/api/client/"  # Unleash SDKs
     r"|^/api/frontend(?:/|$)"  # Unleash's browser and mobile SDKs
     r"|^/ofrep/"  # OpenFeature's OFREP
+    r"|^/(?:api/v[0-9]+/)?sse/"  # the realtime stream's redirect to the stream process
 )
 
 

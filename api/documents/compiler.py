@@ -61,12 +61,7 @@ class CompiledEnvironment:
 
     def opens(self, key: str, key_hash: str, now: datetime) -> bool:
         """Whether ``key`` authenticates for this environment at this version."""
-        if key.startswith(EnvironmentAPIKey.PREFIX):
-            if key_hash not in self.server_keys:
-                return False
-            expires_at = self.server_keys[key_hash]
-            return expires_at is None or expires_at > now
-        return key == self.api_key
+        return key_opens(key, key_hash, now, api_key=self.api_key, server_keys=self.server_keys)
 
     def __getstate__(self) -> dict[str, Any]:
         # Rendered bodies are rebuilt per process; the shared cache holds the document.
@@ -76,6 +71,16 @@ class CompiledEnvironment:
     def updated_at_header(self) -> str:
         """``X-Flagsmith-Document-Updated-At``: the version as epoch seconds."""
         return repr(self.version.timestamp())
+
+
+def key_opens(key: str, key_hash: str, now: datetime, *, api_key: str, server_keys: dict[str, datetime | None]) -> bool:
+    """Whether ``key`` is the client key, or an active, unexpired server key (by its SHA-256)."""
+    if key.startswith(EnvironmentAPIKey.PREFIX):
+        if key_hash not in server_keys:
+            return False
+        expires_at = server_keys[key_hash]
+        return expires_at is None or expires_at > now
+    return key == api_key
 
 
 def dumps_json(data: Any) -> bytes:

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "sdk",
     "unleash",
     "ofrep",
+    "realtime",
 ]
 
 MIDDLEWARE = [
@@ -534,6 +535,34 @@ SEGMENT_RULES_CONDITIONS_LIMIT = env_int("SEGMENT_RULES_CONDITIONS_LIMIT", 100)
 # endpoint worth making: each process re-checks versions at most once a second.
 OFREP_MIN_POLLING_INTERVAL_MS = env_int("OFREP_MIN_POLLING_INTERVAL_MS", 1000)
 
+# --- Realtime stream (docs/realtime.md) -----------------------------------------------
+# The stream process (manage.py runrealtime) serves /sse/environments/{key}/stream, and the
+# same under this prefix, so an SDK's realtime_api_url can be the API URL (…/api/v1/).
+REALTIME_PATH_PREFIX = env_str("REALTIME_PATH_PREFIX", "api/v1/").strip("/")
+# A comment line on every open stream this often, so proxies and load balancers keep it.
+REALTIME_HEARTBEAT_SECONDS = env_float("REALTIME_HEARTBEAT_SECONDS", 20.0)
+if not 0 < REALTIME_HEARTBEAT_SECONDS <= 300:
+    raise ConfigurationError(
+        "REALTIME_HEARTBEAT_SECONDS", env_str("REALTIME_HEARTBEAT_SECONDS"), "a number of seconds above 0, at most 300"
+    )
+# On SQLite (no LISTEN/NOTIFY) each stream process checks the versions of the environments
+# it streams this often: one query per process, whatever the number of streams.
+REALTIME_POLL_SECONDS = env_float("REALTIME_POLL_SECONDS", 1.0)
+if REALTIME_POLL_SECONDS <= 0:
+    raise ConfigurationError("REALTIME_POLL_SECONDS", env_str("REALTIME_POLL_SECONDS"), "a number of seconds above 0")
+# Messages queued for a client that has stopped reading before its stream is dropped.
+REALTIME_MAX_PENDING_MESSAGES = env_int("REALTIME_MAX_PENDING_MESSAGES", 16)
+if REALTIME_MAX_PENDING_MESSAGES < 1:
+    raise ConfigurationError(
+        "REALTIME_MAX_PENDING_MESSAGES", env_str("REALTIME_MAX_PENDING_MESSAGES"), "an integer of at least 1"
+    )
+# Set: versions are announced on Redis pub/sub instead of PostgreSQL NOTIFY (every process,
+# the API's and the stream's, must have the same value).
+REALTIME_REDIS_URL = env_str("REALTIME_REDIS_URL", "")
+# The stream process's public URL: the API then redirects /sse/ requests there, for set-ups
+# without a proxy routing /sse/ to it (make serve sets it). Empty: such requests get a 404.
+REALTIME_URL = env_str("REALTIME_URL", "").rstrip("/")
+
 # --- CORS ------------------------------------------------------------------------
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ORIGIN_ALLOW_ALL", True)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
@@ -559,7 +588,9 @@ CORS_ALLOW_HEADERS = [
     *FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS,
 ]
 # Browser SDKs that revalidate with If-None-Match read the ETag; Retry-After as Flagsmith exposes it.
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+# X-Flagsmith-Document-Updated-At: the browser SDK compares it with the realtime stream's
+# updated_at, so a stream that reconnects does not refetch flags it already has.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Flagsmith-Document-Updated-At"]
 
 # --- Static files, i18n ------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -38,6 +38,7 @@ SETTINGS_VARIABLE_PREFIXES = (
     "DEFAULT_ORG_",
     "SENTRY_",
     "PAGE_SIZE",
+    "REALTIME_",
 )
 SETTINGS_VARIABLE_NAMES = {"DEBUG", "ENV", "NUM_PROXIES", "PYTHONPATH"}
 PRINT_SETTINGS = (
@@ -326,6 +327,7 @@ def test_configuration_error__any__is_improperly_configured() -> None:
         ("AXES_FAILURE_LIMIT", "ten"),
         ("DJANGO_DB_PORT", "abc"),
         ("LOG_LEVEL", "LOUD"),
+        ("REALTIME_HEARTBEAT_SECONDS", "0"),
     ],
 )
 def test_manage_check__malformed_variable__exits_with_one_line_naming_it(

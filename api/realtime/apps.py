@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class RealtimeConfig(AppConfig):
+    name = "realtime"
+    verbose_name = "Realtime stream"
+
+    def ready(self) -> None:
+        from core import versions
+        from realtime import announce
+
+        # Every process that writes announces its new versions to the stream processes.
+        versions.published.connect(announce.versions_published, dispatch_uid="realtime-announce")
