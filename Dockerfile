@@ -4,8 +4,9 @@
 #   docker run -p 8000:8000 -e DATABASE_URL=postgresql://... -e DJANGO_SECRET_KEY=... banderole
 #
 # docker-compose.yml next to this file runs it with PostgreSQL and memcached. The
-# entrypoint (docker/entrypoint.sh) takes a verb: migrate, serve, or migrate-and-serve
-# (the default); any other command runs as given, e.g. `python manage.py createsuperuser`.
+# entrypoint (docker/entrypoint.sh) takes a verb: migrate, serve, migrate-and-serve (the
+# default) or realtime (the stream process); any other command runs as given, e.g.
+# `python manage.py createsuperuser`.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -71,7 +72,8 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-build-key-never-used-at-runtime \
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 1000:1000
 
-EXPOSE 8000
+# 8000: the API (gunicorn); 8001: the realtime stream process (entrypoint verb `realtime`).
+EXPOSE 8000 8001
 
 # Liveness only: the process answers. Readiness (database and cache) is for orchestrators
 # that route traffic; see the healthcheck in docker-compose.yml.

@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+REALTIME_PORT ?= 8001
 opts ?=
 
 .PHONY: install serve migrate dashboard test lint format requirements bench
@@ -32,10 +33,14 @@ dashboard:
 	  echo "*** (https://nodejs.org) and run make serve again, or use the Docker image, which builds it."; \
 	fi
 
-## Serve on http://$(HOST):$(PORT) with the embedded SQLite database (or DATABASE_URL).
+## Serve on http://$(HOST):$(PORT) with the embedded SQLite database (or DATABASE_URL), and the
+## realtime stream process beside it on $(REALTIME_PORT) (docs/realtime.md); Ctrl-C stops both.
+## The API redirects /sse/ there, so SDKs can use http://$(HOST):$(PORT)/api/v1/ for both.
 serve: migrate dashboard
 	@cd api && $(PY) manage.py first_run_hint --url http://$(HOST):$(PORT)
-	cd api && $(PY) manage.py runserver $(HOST):$(PORT)
+	cd api && { $(PY) manage.py runrealtime --host $(HOST) --port $(REALTIME_PORT) & streams=$$!; \
+	  trap 'kill $$streams 2>/dev/null' EXIT INT TERM; \
+	  REALTIME_URL=http://$(HOST):$(REALTIME_PORT) $(PY) manage.py runserver $(HOST):$(PORT); }
 
 ## The whole test suite: SQLite, then PostgreSQL when a server is reachable.
 test: install

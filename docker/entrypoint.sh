@@ -3,6 +3,8 @@
 #   migrate            wait for the database, apply migrations, create the cache table
 #   serve [ARGS...]    wait for the database, then exec gunicorn (ARGS go to gunicorn)
 #   migrate-and-serve  both, in that order (the image's default command)
+#   realtime [ARGS...] wait for the database, then exec the realtime stream process
+#                      (manage.py runrealtime, port REALTIME_PORT or 8001; docs/realtime.md)
 # Anything else is executed as given, e.g. `python manage.py createsuperuser`.
 set -euo pipefail
 
@@ -71,6 +73,11 @@ serve() {
     exec gunicorn -c app/gunicorn.conf.py "$@" app.wsgi:application
 }
 
+realtime() {
+    wait_for_database
+    exec python manage.py runrealtime "$@"
+}
+
 [ "$#" -gt 0 ] || set -- migrate-and-serve
 case "$1" in
     migrate)
@@ -84,6 +91,10 @@ case "$1" in
         shift
         migrate
         serve "$@"
+        ;;
+    realtime)
+        shift
+        realtime "$@"
         ;;
     *)
         exec "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Container health probe: GET a health path from this container's gunicorn.
+"""Container health probe: GET a health path from this container's gunicorn (or stream process).
 
 Usage: healthcheck.py [PATH]   (default /health/liveness/; exit 0 when it answers 200)
 
@@ -37,18 +37,30 @@ def _headers() -> dict[str, str]:
     return headers
 
 
+def _ports() -> list[str]:
+    """gunicorn's port, then the stream process's: a container runs one or the other (entrypoint verbs)."""
+    return [
+        os.environ.get("PORT", "").strip() or "8000",
+        os.environ.get("REALTIME_PORT", "").strip() or "8001",
+    ]
+
+
 def main(argv: list[str]) -> int:
     path = argv[1] if len(argv) > 1 else "/health/liveness/"
-    port = os.environ.get("PORT", "").strip() or "8000"
-    url = f"http://127.0.0.1:{port}{path}"
     opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(urllib.request.Request(url, headers=_headers()), timeout=5) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except (urllib.error.URLError, OSError) as exc:
-        print(f"{url}: {exc}", file=sys.stderr)
+    for port in _ports():
+        url = f"http://127.0.0.1:{port}{path}"
+        try:
+            with opener.open(urllib.request.Request(url, headers=_headers()), timeout=5) as response:
+                status = response.status
+            break
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+            break
+        except (urllib.error.URLError, OSError) as exc:
+            error = f"{url}: {exc}"
+    else:
+        print(error, file=sys.stderr)
         return 1
     if status != 200:
         print(f"{url}: HTTP {status}", file=sys.stderr)

@@ -8,7 +8,10 @@ Every write that changes an environment's SDK view bumps its version inside the
 write's transaction, so the new version becomes visible exactly when the change
 does and a rolled-back write leaves the version alone. Once the transaction
 commits, ``published`` is sent with the environments' ids; the read model
-(``documents``) connects to it to drop its cached versions and precompile.
+(``documents``) connects to it to drop its cached versions and precompile, and
+``realtime`` to tell the stream processes, which send each SDK stream an event.
+Anything that changes what SDKs see without a row write (a scheduled change going
+live) only has to ``touch()`` the environments, in a ``batch()``: the event follows.
 
 A service opens a ``batch()`` (its transaction) and ``touch()``es what it changes:
 the batch unions the environments and, as the outermost batch closes, bumps them in

@@ -129,7 +129,8 @@ def connect() -> None:
 
 
 def _environment_deleted(sender: Any, instance: Environment, **kwargs: Any) -> None:
-    transaction.on_commit(partial(store.publish, [instance.pk]))
+    # Published like a new version: caches forget it, and its open streams end (realtime).
+    transaction.on_commit(partial(versions.published.send, sender=None, environment_ids=[instance.pk]))
 
 
 def _versions_published(sender: Any, environment_ids: list[int], **kwargs: Any) -> None:

@@ -9,5 +9,7 @@ class RealtimeConfig(AppConfig):
         from core import versions
         from realtime import announce
 
-        # Every process that writes announces its new versions to the stream processes.
+        # Every process that writes announces its new versions to the stream processes. This
+        # receiver runs after the documents app's (INSTALLED_APPS order), which bumps the shared
+        # version generation: an SDK refetching on the event already gets the new version.
         versions.published.connect(announce.versions_published, dispatch_uid="realtime-announce")

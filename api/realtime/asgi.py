@@ -24,7 +24,7 @@ from typing import Any
 import uvicorn
 from django.conf import settings
 
-from realtime import announce, feeds
+from realtime import announce, feeds, state
 from realtime.hub import Hub, Refusal, Stream
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class StreamApplication:
             heartbeat_seconds=settings.REALTIME_HEARTBEAT_SECONDS,
             max_pending=settings.REALTIME_MAX_PENDING_MESSAGES,
             resync_on_heartbeat=kind != "polling",
+            settle_seconds=state.settle_seconds(),
         )
         feed = {
             "postgres": lambda: feeds.postgres(hub),
@@ -103,7 +104,7 @@ class StreamApplication:
             "polling": lambda: hub.polling(settings.REALTIME_POLL_SECONDS),
         }[kind]()
         self._tasks = [asyncio.ensure_future(hub.heartbeats()), asyncio.ensure_future(feed)]
-        logger.info("realtime: streams are fed by %s", kind)
+        logger.info("realtime: streams are fed by %s; events %.1f s after a change", kind, hub.settle_seconds)
         return hub
 
     def end_streams(self) -> None:

@@ -119,8 +119,12 @@ class Hub:
         max_pending: int,
         threads: int = 2,
         resync_on_heartbeat: bool = True,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.heartbeat_seconds = heartbeat_seconds
+        # How long after a change every API process is sure to serve it (``state.settle_seconds``):
+        # an SDK refetches as soon as it has the event, so the event must not come earlier.
+        self.settle_seconds = settle_seconds
         self.max_pending = max_pending
         self.resync_on_heartbeat = resync_on_heartbeat
         self.closing = False
@@ -267,8 +271,10 @@ class Hub:
             channel.loading = asyncio.ensure_future(self._load(channel))
         return await asyncio.shield(channel.loading)
 
-    async def _load(self, channel: _Channel) -> EnvironmentState | None:
+    async def _load(self, channel: _Channel, *, settle: bool = False) -> EnvironmentState | None:
         try:
+            if settle and self.settle_seconds > 0:
+                await asyncio.sleep(self.settle_seconds)
             while True:
                 channel.stale = False
                 self.stats["loads"] += 1
@@ -309,7 +315,7 @@ class Hub:
             if channel.loading is not None:
                 channel.stale = True
             elif channel.streams:
-                channel.loading = self.spawn(self._load(channel))
+                channel.loading = self.spawn(self._load(channel, settle=True))
             else:
                 channel.state = None  # nobody listens: read again when somebody does
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import router
 
 from documents import caching, store
@@ -53,6 +54,19 @@ class EnvironmentState:
         # The browser SDK listens for this event name; the Python SDK reads any event's data.
         data = json.dumps({"updated_at": self.updated_at})
         return f"event: environment_updated\ndata: {data}\n\n".encode()
+
+
+def settle_seconds() -> float:
+    """How long after a commit every API process is sure to serve the new version.
+
+    With a shared ``ENVIRONMENT_CACHE_BACKEND`` at once (the generation is bumped before
+    the announcement); with the per-process default, after each process's next version
+    check (``ENVIRONMENT_VERSION_CHECK_SECONDS``); and ``CACHE_FLAGS_SECONDS`` lets
+    ``/flags/`` serve a version that long. An event sent earlier would make SDKs refetch
+    the old flags and then ignore the change.
+    """
+    check = 0.0 if caching.is_shared(caching.ENVIRONMENT_OBJECTS) else settings.ENVIRONMENT_VERSION_CHECK_SECONDS
+    return max(check, float(settings.CACHE_FLAGS_SECONDS))
 
 
 def environment_for_key(key: str) -> tuple[int, str] | None:

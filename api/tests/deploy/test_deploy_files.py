@@ -142,20 +142,23 @@ def test_db_yaml__parsed__publishes_postgres_on_loopback_only() -> None:
 # --- Procfile ----------------------------------------------------------------------------
 
 
-def test_procfile__lines__release_migrates_and_web_takes_workers_from_the_config() -> None:
+def test_procfile__lines__release_migrates_web_takes_workers_from_the_config_and_realtime_streams() -> None:
     lines = PROCFILE.read_text(encoding="utf-8").splitlines()
 
     processes = dict(line.split(":", 1) for line in lines)
 
     # Elastic Beanstalk rejects a Procfile with any line outside this form.
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+:\s*[^\s].*", line) for line in lines)
-    assert set(processes) == {"release", "web"}
+    assert set(processes) == {"release", "web", "realtime"}
     assert "manage.py migrate --noinput" in processes["release"]
     assert "manage.py createcachetable" in processes["release"]
     web = processes["web"].split()
     assert "-c" in web and web[web.index("-c") + 1] == "app/gunicorn.conf.py"
     # Flagsmith's Procfile passes -w twice, so the second silently wins.
     assert web.count("-w") + web.count("--workers") <= 1
+    # manage.py defaults to the local settings; the stream process must run the production ones.
+    assert "DJANGO_SETTINGS_MODULE:-app.settings.production" in processes["realtime"]
+    assert "manage.py runrealtime" in processes["realtime"]
 
 
 def test_eb_prebuild_hooks__staged_procfile__keep_only_the_web_process(tmp_path: Path) -> None:
@@ -238,7 +241,7 @@ def test_dockerfile__entrypoint_and_healthcheck__point_at_shipped_scripts() -> N
     assert json.loads(instructions["CMD"]) == ["migrate-and-serve"]
     assert "/app/docker/healthcheck.py" in healthcheck and "/health/liveness/" in healthcheck
     assert instructions["WORKDIR"] == "/app/api"
-    assert instructions["EXPOSE"] == "8000"
+    assert instructions["EXPOSE"] == "8000 8001"
 
 
 def test_dockerignore__patterns__keep_local_state_and_secrets_out_of_the_image() -> None:

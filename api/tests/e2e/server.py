@@ -87,7 +87,7 @@ def _wait_until_up(process: subprocess.Popen, server: RunningServer, ready_path:
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{server.log()}")
+            pytest.fail(f"the server exited with {process.returncode}:\n{server.log()}")
         try:
             if ready_path is None:
                 with socket.create_connection(("127.0.0.1", server.port), timeout=1):
@@ -99,7 +99,7 @@ def _wait_until_up(process: subprocess.Popen, server: RunningServer, ready_path:
         except (OSError, urllib.error.URLError):
             pass
         if time.monotonic() > deadline:
-            pytest.fail(f"gunicorn was not up within {timeout:g} s:\n{server.log()}")
+            pytest.fail(f"the server was not up within {timeout:g} s:\n{server.log()}")
         time.sleep(0.2)
 
 
@@ -129,6 +129,30 @@ def gunicorn(
         )
         try:
             _wait_until_up(process, server, ready_path, timeout)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def stream_process(log_path: Path, *, env: dict[str, str], timeout: float = 60) -> Iterator[RunningServer]:
+    """``manage.py runrealtime`` (the realtime stream process) on 127.0.0.1, ready once it listens for changes.
+
+    ``env`` is a server's (``RunningServer.env``): the same database and settings.
+    """
+    port = free_port()
+    env = {**env, "REALTIME_PORT": str(port)}
+    server = RunningServer(port=port, env=env, log_path=log_path)
+    command = [str(VENV_BIN / "python"), "manage.py", "runrealtime", "--host", "127.0.0.1"]
+    with log_path.open("w") as output:
+        process = subprocess.Popen(command, cwd=API_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_up(process, server, "/health/readiness/", timeout)
             yield server
         finally:
             process.terminate()
