@@ -175,17 +175,24 @@ class StreamApplication:
     async def _write(self, stream: Stream, first: bytes, receive: Receive, send: Send) -> None:
         """Send what the hub queues until the client goes, the hub ends the stream, or drops it."""
         disconnected = asyncio.ensure_future(_disconnected(receive))
+
+        def client_gone(_: asyncio.Future[None]) -> None:
+            stream.gone = True
+            stream.wake()
+
+        # One future per wait, resolved by the hub or by the disconnect: an event to ten
+        # thousand streams costs ten thousand cheap wake-ups, not ten thousand asyncio.wait()s.
+        disconnected.add_done_callback(client_gone)
         loop = asyncio.get_running_loop()
         try:
             await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
             await send({"type": "http.response.body", "body": first, "more_body": True})
-            while True:
+            while not stream.gone:
                 if not stream.has_pending and not stream.closed:
                     stream.waiter = loop.create_future()
-                    await asyncio.wait((disconnected, stream.waiter), return_when=asyncio.FIRST_COMPLETED)
+                    await stream.waiter
                     stream.waiter = None
-                    if disconnected.done():
-                        return
+                    continue
                 if stream.has_pending:
                     await send({"type": "http.response.body", "body": stream.take(), "more_body": True})
                 if stream.closed and not stream.has_pending:

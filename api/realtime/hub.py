@@ -66,6 +66,7 @@ class Stream:
         "dropped",
         "environment_id",
         "event",
+        "gone",
         "heartbeat",
         "key",
         "key_hash",
@@ -83,6 +84,7 @@ class Stream:
         self.backlog = 0  # messages queued since the client last took any
         self.closed = False
         self.dropped = False
+        self.gone = False  # the client disconnected
         self.waiter: asyncio.Future[None] | None = None
 
     def wake(self) -> None:

@@ -140,12 +140,14 @@ def gunicorn(
 
 
 @contextlib.contextmanager
-def stream_process(log_path: Path, *, env: dict[str, str], timeout: float = 60) -> Iterator[RunningServer]:
+def stream_process(
+    log_path: Path, *, env: dict[str, str], port: int | None = None, timeout: float = 60
+) -> Iterator[RunningServer]:
     """``manage.py runrealtime`` (the realtime stream process) on 127.0.0.1, ready once it listens for changes.
 
     ``env`` is a server's (``RunningServer.env``): the same database and settings.
     """
-    port = free_port()
+    port = port or free_port()
     env = {**env, "REALTIME_PORT": str(port)}
     server = RunningServer(port=port, env=env, log_path=log_path)
     command = [str(VENV_BIN / "python"), "manage.py", "runrealtime", "--host", "127.0.0.1"]
