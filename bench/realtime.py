@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime
+import functools
 import os
 import platform
 import resource
@@ -38,6 +39,11 @@ from pathlib import Path
 
 import psycopg
 import requests
+
+try:
+    import uvloop
+except ImportError:  # Windows
+    uvloop = None
 
 REPO = Path(__file__).resolve().parents[1]
 API = REPO / "api"
@@ -123,7 +129,7 @@ class Client:
                 if b"environment_updated" in chunk:
                     self.arrivals.append(time.monotonic())
                     self.ready.set()
-        except Exception as error:  # noqa: BLE001 (reported as a failed stream)
+        except Exception as error:  # reported as a failed stream
             self.error = repr(error)
             self.ready.set()
 
@@ -133,7 +139,15 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def measure(args: argparse.Namespace, stream_port: int, stream_pid: int, admin: requests.Session, api: str, key: str, state_path: str) -> dict:
+async def measure(
+    args: argparse.Namespace,
+    stream_port: int,
+    stream_pid: int,
+    admin: requests.Session,
+    api: str,
+    key: str,
+    state_path: str,
+) -> dict:
     loop = asyncio.get_running_loop()
     path = f"/sse/environments/{key}/stream"
     await asyncio.sleep(1)
@@ -156,7 +170,8 @@ async def measure(args: argparse.Namespace, stream_port: int, stream_pid: int, a
         for client in clients:
             client.arrivals.clear()
         enabled = not enabled
-        response = await loop.run_in_executor(None, lambda: admin.patch(f"{api}{state_path}", json={"enabled": enabled}, timeout=30))
+        change = functools.partial(admin.patch, f"{api}{state_path}", json={"enabled": enabled}, timeout=30)
+        response = await loop.run_in_executor(None, change)
         answered = time.monotonic()
         assert response.status_code == 200, response.text
         deadline = answered + 10
@@ -189,13 +204,15 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--batch", type=int, default=500, help="connections opened at a time")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between changes")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+    )
     parser.add_argument("--results", type=Path, help="append a section to this markdown file")
     args = parser.parse_args()
     memcached = shutil.which("memcached")
     if memcached is None:
         raise SystemExit("memcached is not installed (apt-get install -y memcached)")
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard < args.streams + 100:
         raise SystemExit(f"the open-files limit ({hard}) is below --streams; raise ulimit -Hn")
@@ -219,7 +236,9 @@ def main() -> None:
             PORT=str(api_port),
             PATH=f"{PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
-        stack.enter_context(process([memcached, "-l", "127.0.0.1", "-p", str(memcached_port), "-U", "0"], env, logs / "memcached.log"))
+        stack.enter_context(
+            process([memcached, "-l", "127.0.0.1", "-p", str(memcached_port), "-U", "0"], env, logs / "memcached.log")
+        )
         subprocess.run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v0"], cwd=API, env=env, check=True)
         subprocess.run(
             [str(PYTHON), "manage.py", "createsuperuser", "--noinput"],
@@ -228,11 +247,22 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        gunicorn = [str(PYTHON.parent / "gunicorn"), "-c", "app/gunicorn.conf.py", "--bind", f"127.0.0.1:{api_port}", "app.wsgi:application"]
+        gunicorn = [
+            str(PYTHON.parent / "gunicorn"),
+            "-c",
+            "app/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{api_port}",
+            "app.wsgi:application",
+        ]
         stack.enter_context(process(gunicorn, env, logs / "gunicorn.log"))
         stream_port = free_port()
         streams = stack.enter_context(
-            process([str(PYTHON), "manage.py", "runrealtime", "--host", "127.0.0.1", "--port", str(stream_port)], env, logs / "runrealtime.log")
+            process(
+                [str(PYTHON), "manage.py", "runrealtime", "--host", "127.0.0.1", "--port", str(stream_port)],
+                env,
+                logs / "runrealtime.log",
+            )
         )
         api = f"http://127.0.0.1:{api_port}/api/v1/"
         wait_for(f"http://127.0.0.1:{api_port}/health/liveness/")
@@ -241,19 +271,20 @@ def main() -> None:
         token = admin.post(f"{api}auth/login/", json={"email": EMAIL, "password": PASSWORD}, timeout=30).json()["key"]
         admin.headers["Authorization"] = f"Token {token}"
         organisation = admin.post(f"{api}organisations/", json={"name": "Bench"}, timeout=30).json()
-        project = admin.post(f"{api}projects/", json={"name": "Realtime", "organisation": organisation["id"], "enable_realtime_updates": True}, timeout=30).json()
-        environment = admin.post(f"{api}environments/", json={"name": "Production", "project": project["id"]}, timeout=30).json()
+        project = admin.post(
+            f"{api}projects/",
+            json={"name": "Realtime", "organisation": organisation["id"], "enable_realtime_updates": True},
+            timeout=30,
+        ).json()
+        environment = admin.post(
+            f"{api}environments/", json={"name": "Production", "project": project["id"]}, timeout=30
+        ).json()
         feature = admin.post(f"{api}projects/{project['id']}/features/", json={"name": "bench_flag"}, timeout=30).json()
         states = admin.get(f"{api}environments/{environment['api_key']}/featurestates/", timeout=30).json()
         states = states["results"] if isinstance(states, dict) else states
         state = next(state for state in states if state["feature"] == feature["id"])
         state_path = f"environments/{environment['api_key']}/featurestates/{state['id']}/"
-        try:
-            import uvloop
-
-            runner = uvloop.run
-        except ImportError:
-            runner = asyncio.run
+        runner = uvloop.run if uvloop is not None else asyncio.run
         figures = runner(measure(args, stream_port, streams.pid, admin, api, environment["api_key"], state_path))
     report(args, figures, load_before, os.getloadavg())
 
@@ -278,7 +309,10 @@ def report(args: argparse.Namespace, figures: dict, load_before: tuple, load_aft
         f"| delay, admin API response → event (p50 / p99 / max) | {statistics.median(ms):.0f} / {percentile(ms, 0.99):.0f} / {max(ms):.0f} ms |",
         "",
         "Per change (events, p50, p99, max in ms): "
-        + "; ".join(f"{count}, {p50 * 1000:.0f}, {p99 * 1000:.0f}, {top * 1000:.0f}" for count, p50, p99, top in figures["rounds"]),
+        + "; ".join(
+            f"{count}, {p50 * 1000:.0f}, {p99 * 1000:.0f}, {top * 1000:.0f}"
+            for count, p50, p99, top in figures["rounds"]
+        ),
     ]
     if figures["failures"]:
         lines.append(f"\nFailures (first kinds): {figures['failures']}")
