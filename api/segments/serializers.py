@@ -26,16 +26,34 @@ def _raw_depth(rules: Any) -> int:
     return depth
 
 
+class ConditionValueField(serializers.CharField):
+    """A condition value: any JSON value, kept as text the way Flagsmith keeps it.
+
+    Flagsmith stores ``str()`` of whatever it is sent (``true`` becomes
+    ``"True"``, ``5`` becomes ``"5"``), so Terraform states and exports may carry
+    such values; the engine reads the text when it evaluates.
+    """
+
+    def to_internal_value(self, data: Any) -> str:
+        return super().to_internal_value(data if isinstance(data, str) else str(data))
+
+
 class ConditionSerializer(serializers.ModelSerializer):
-    """One condition; ``delete: true`` (sent by Flagsmith clients for removed rows) drops it."""
+    """One condition; ``delete: true`` (sent by Flagsmith clients for removed rows) drops it.
+
+    As in Flagsmith, property and value may be null whatever the operator: the
+    engine reads a missing property as no trait. A blank property means the
+    same; Flagsmith refuses it, Banderole always accepted it (docs/compatibility.md).
+    """
 
     delete = serializers.BooleanField(write_only=True, required=False, default=False)
+    property = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    value = ConditionValueField(required=False, allow_null=True, allow_blank=True)
 
     class Meta:
         model = Condition
         fields = ("id", "operator", "property", "value", "description", "delete")
         read_only_fields = ("id",)
-        extra_kwargs = {"property": {"required": False}, "value": {"required": False}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("delete"):
@@ -104,6 +122,9 @@ class SegmentSerializer(serializers.ModelSerializer):
         return name
 
     def validate_rules(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # As in Flagsmith, a segment has at least one rule: without one it could never match.
+        if not services.live_items(rules):
+            raise serializers.ValidationError("A segment needs at least one rule that is not deleted.")
         if services.rules_depth(rules) > services.MAX_RULE_DEPTH:
             raise serializers.ValidationError(f"Rules may be nested at most {services.MAX_RULE_DEPTH} levels deep.")
         total = services.count_conditions(rules)

@@ -7,7 +7,6 @@ environment of the project, so SDKs see the whole change or none of it.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,91 +20,69 @@ from environments.versions import mark_environments_changed
 from projects.models import Project
 from segments.models import Condition, ConditionOperator, Segment, SegmentRule
 
-# Operators that compare typed values; only these give ``:semver`` its meaning.
-COMPARISON_OPERATORS = frozenset(
-    {
-        ConditionOperator.EQUAL,
-        ConditionOperator.NOT_EQUAL,
-        ConditionOperator.GREATER_THAN,
-        ConditionOperator.GREATER_THAN_INCLUSIVE,
-        ConditionOperator.LESS_THAN,
-        ConditionOperator.LESS_THAN_INCLUSIVE,
-    }
-)
 # Operators whose value is ignored: they only ask whether the property exists.
 PRESENCE_OPERATORS = frozenset({ConditionOperator.IS_SET, ConditionOperator.IS_NOT_SET})
-
-SEMVER_SUFFIX = ":semver"
-# Semantic Versioning 2.0.0, strictly: no leading zeros, no "v" prefix, ASCII digits only.
-_NUMERIC_ID = r"(?:0|[1-9][0-9]*)"
-_PRERELEASE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
-_SEMVER = re.compile(
-    rf"{_NUMERIC_ID}\.{_NUMERIC_ID}\.{_NUMERIC_ID}"
-    rf"(?:-{_PRERELEASE_ID}(?:\.{_PRERELEASE_ID})*)?"
-    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
-)
-# Plain decimals only: every SDK port parses these the same way, unlike "1e3" or "inf".
-_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 # Deeper trees are refused with a 400 rather than exhausting the recursion limit.
 MAX_RULE_DEPTH = 32
 
 
-def is_semver(text: str) -> bool:
-    return _SEMVER.fullmatch(text) is not None
+def _modulo_divides_by_zero(value: str) -> bool:
+    """Whether the engine would divide by zero: it parses "divisor|remainder" and raises only on a 0 divisor.
 
-
-def _is_decimal(text: str) -> bool:
-    return _DECIMAL.fullmatch(text) is not None and math.isfinite(float(text))
+    Any other value that is not two numbers it simply never matches.
+    """
+    divisor, separator, remainder = value.partition("|")
+    if not separator or "|" in remainder:
+        return False
+    try:
+        divisor_number, _ = float(divisor), float(remainder)
+    except ValueError:
+        return False
+    return divisor_number == 0
 
 
 def condition_errors(operator: str, property_: str | None, value: str | None) -> dict[str, str]:
     """What is wrong with one condition, by field name (empty when it is valid).
 
-    The operator is assumed to be one of ``ConditionOperator``; the serializer
-    refuses anything else before this runs.
+    As in Flagsmith, a value is free text the engine interprets when it
+    evaluates: a MODULO value that is not ``divisor|remainder``, a percentage
+    that is not a number or an invalid ``:semver`` version is stored and simply
+    never matches. Refused are only a value over the length limit and the two
+    values on which the engine (and so every SDK's local evaluation) raises an
+    error instead of answering: a regular expression that does not compile and
+    a MODULO divisor of 0. The operator is assumed to be one of
+    ``ConditionOperator``; the serializer refuses anything else before this runs.
     """
     errors: dict[str, str] = {}
-    if not property_ and operator != ConditionOperator.PERCENTAGE_SPLIT:
-        errors["property"] = f"The {operator} operator needs a property."
-    if value is not None and len(value) > settings.SEGMENT_CONDITION_VALUE_LIMIT:
+    if value is None or operator in PRESENCE_OPERATORS:
+        return errors
+    if len(value) > settings.SEGMENT_CONDITION_VALUE_LIMIT:
         errors["value"] = f"A condition value may have at most {settings.SEGMENT_CONDITION_VALUE_LIMIT} characters."
-        return errors
-    if operator in PRESENCE_OPERATORS:
-        return errors
-    if value is None:
-        errors["value"] = f"The {operator} operator needs a value."
     elif operator == ConditionOperator.REGEX:
         try:
             re.compile(value)
         except (re.error, RecursionError, OverflowError) as exc:
             errors["value"] = f"Not a valid regular expression: {exc}."
-    elif operator == ConditionOperator.MODULO:
-        divisor, _, remainder = value.partition("|")
-        if not (_is_decimal(divisor) and _is_decimal(remainder)) or float(divisor) == 0:
-            errors["value"] = 'A MODULO value is "divisor|remainder", two numbers with a divisor other than 0.'
-    elif operator == ConditionOperator.PERCENTAGE_SPLIT:
-        if not (_is_decimal(value) and 0 <= float(value) <= 100):
-            errors["value"] = "A PERCENTAGE_SPLIT value is a number from 0 to 100."
-    elif operator in COMPARISON_OPERATORS and value.endswith(SEMVER_SUFFIX):
-        version = value.removesuffix(SEMVER_SUFFIX)
-        if not is_semver(version):
-            errors["value"] = f'"{version}" is not a semantic version (like 1.2.3 or 1.2.3-beta.1).'
+    elif operator == ConditionOperator.MODULO and _modulo_divides_by_zero(value):
+        errors["value"] = "A MODULO divisor cannot be 0."
     return errors
 
 
-def _live(items: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def live_items(items: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Items of a rule tree that are kept: Flagsmith clients mark removed ones ``delete: true``."""
     return [item for item in items or [] if not item.get("delete", False)]
 
 
 def count_conditions(rules: Iterable[dict[str, Any]] | None) -> int:
-    return sum(len(_live(rule.get("conditions"))) + count_conditions(rule.get("rules")) for rule in _live(rules))
+    return sum(
+        len(live_items(rule.get("conditions"))) + count_conditions(rule.get("rules")) for rule in live_items(rules)
+    )
 
 
 def rules_depth(rules: Iterable[dict[str, Any]] | None) -> int:
     """How many levels of rules the tree has (0 for none)."""
-    return max((1 + rules_depth(rule.get("rules")) for rule in _live(rules)), default=0)
+    return max((1 + rules_depth(rule.get("rules")) for rule in live_items(rules)), default=0)
 
 
 def validate_rule_tree(rules: list[dict[str, Any]]) -> None:
@@ -128,8 +105,8 @@ def validate_rule_tree(rules: list[dict[str, Any]]) -> None:
         )
 
     def check(rules: list[dict[str, Any]]) -> None:
-        for rule in _live(rules):
-            for condition in _live(rule.get("conditions")):
+        for rule in live_items(rules):
+            for condition in live_items(rule.get("conditions")):
                 operator = condition.get("operator", "")
                 if operator not in ConditionOperator.values:
                     raise ValidationError({"rules": [f'"{operator}" is not a condition operator.']})
@@ -148,7 +125,7 @@ def _create_rules(segment: Segment, rules: list[dict[str, Any]]) -> None:
         new_rules: list[SegmentRule] = []
         rule_data: list[dict[str, Any]] = []
         for parent, children in level:
-            for order, data in enumerate(_live(children)):
+            for order, data in enumerate(live_items(children)):
                 new_rules.append(SegmentRule(segment=segment, parent=parent, type=data["type"], order=order))
                 rule_data.append(data)
         # bulk_create sets primary keys on PostgreSQL and SQLite (3.35+), which the next level needs.
@@ -164,7 +141,7 @@ def _create_rules(segment: Segment, rules: list[dict[str, Any]]) -> None:
                     description=condition.get("description"),
                 )
                 for rule, data in zip(new_rules, rule_data, strict=True)
-                for order, condition in enumerate(_live(data.get("conditions")))
+                for order, condition in enumerate(live_items(data.get("conditions")))
             ]
         )
         level = [(rule, data.get("rules") or []) for rule, data in zip(new_rules, rule_data, strict=True)]
@@ -200,15 +177,13 @@ def create_segment(project: Project, data: dict[str, Any], user: Any) -> Segment
 
     ``data`` holds the segment's fields and ``rules``: a list of
     ``{type, rules, conditions: [{operator, property, value, description}]}``.
+    There is no per-project segment limit: Flagsmith 2.265 checks
+    ``max_segments_allowed`` only on its SaaS (``EDGE_ENABLED``), never self-hosted.
     """
     data = dict(data)
     rules = data.pop("rules", None) or []
     validate_rule_tree(rules)
     with transaction.atomic():
-        # Lock the project row: concurrent creations queue here, so the limit holds.
-        project = Project.objects.select_for_update().get(pk=project.pk)
-        if Segment.objects.filter(project=project).count() >= project.max_segments_allowed:
-            raise ValidationError(f"The project has reached its limit of {project.max_segments_allowed} segments.")
         segment = Segment.objects.create(project=project, **data)
         _create_rules(segment, rules)
         touch_project_environments(project.pk)

@@ -298,6 +298,9 @@ def _comparison_formula(operator: str, name: str, value: str, scope: SegmentScop
     base = "EQUAL" if negate else operator
     if value.endswith(":semver"):
         version = value[:-7]
+        if not re.match(SEMVER_PATTERN, version):
+            # The engine cannot read the condition's version: it never matches, negated or not.
+            return False
         compare = Constraint(name, _SEMVER_OPERATORS[base], value=version)
         # A trait that is not a version never matches, negated or not.
         return _and(_regex(name, SEMVER_PATTERN), _not(compare)) if negate else compare

@@ -12,38 +12,27 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "version",
+    ("operator", "property_", "value"),
     [
-        "0.0.0",
-        "1.2.3",
-        "10.20.30",
-        "1.0.0-alpha",
-        "1.0.0-alpha.1",
-        "1.0.0-0.3.7",
-        "1.0.0+20130313144700",
-        "1.0.0-beta+exp.sha.5114f85",
+        (ConditionOperator.PERCENTAGE_SPLIT, None, "50"),
+        (ConditionOperator.PERCENTAGE_SPLIT, None, "half"),
+        (ConditionOperator.MODULO, None, "3"),
+        (ConditionOperator.MODULO, "n", "0|x"),
+        (ConditionOperator.MODULO, "n", "0|1|2"),
+        (ConditionOperator.GREATER_THAN, "v", "1.2:semver"),
+        (ConditionOperator.EQUAL, "", None),
     ],
 )
-def test_is_semver__valid_versions__true(version):
-    assert services.is_semver(version)
+def test_condition_errors__values_the_engine_reads_without_error__none(operator, property_, value):
+    assert services.condition_errors(operator, property_, value) == {}
 
 
 @pytest.mark.parametrize(
-    "version",
-    ["", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "v1.2.3", "1.2.3-", "1.2.3-01", "1.2.3+", "1.2.3 ", "\u0661.2.3"],
+    ("operator", "value"),
+    [(ConditionOperator.REGEX, "(unclosed"), (ConditionOperator.MODULO, "0|0"), (ConditionOperator.MODULO, "0.0|1.5")],
 )
-def test_is_semver__invalid_versions__false(version):
-    assert not services.is_semver(version)
-
-
-def test_condition_errors__valid_percentage_split_without_property__none():
-    assert services.condition_errors(ConditionOperator.PERCENTAGE_SPLIT, None, "50") == {}
-
-
-def test_condition_errors__missing_property_and_bad_value__both_named():
-    errors = services.condition_errors(ConditionOperator.MODULO, "", "3")
-
-    assert set(errors) == {"property", "value"}
+def test_condition_errors__values_the_engine_raises_on__value_named(operator, value):
+    assert set(services.condition_errors(operator, "n", value)) == {"value"}
 
 
 def test_create_segment__tree_stored_with_segment_on_every_rule(project, admin_user):

@@ -123,6 +123,9 @@ OPERATOR_CASES = [
     ("LESS_THAN_INCLUSIVE", "v", "1.9.9:semver", ["1.9.9", "1.10.0", "1.5.0-beta", MISSING]),
     ("EQUAL", "v", "2.0.0:semver", ["2.0.0", "2.0.1", "2.0", "x", MISSING]),
     ("NOT_EQUAL", "v", "2.0.0:semver", ["2.0.0", "2.0.1", "2.0", "x", MISSING]),
+    # Not a version: the engine never matches, negated or not (Flagsmith stores such values).
+    ("GREATER_THAN", "v", "2.1:semver", ["2.1.0", "3.0.0", "2.1", "x", MISSING]),
+    ("NOT_EQUAL", "v", "v2.0.0:semver", ["2.0.0", "2.0.1", "v2.0.0", MISSING]),
     ("CONTAINS", "email", "@example.com", ["a@example.com", "a@EXAMPLE.com", "", 5, MISSING]),
     ("NOT_CONTAINS", "email", "test", ["tester@x.io", "x@y.io", "", 5, 2.5, MISSING]),
     ("REGEX", "email", r"[a-z]+@corp\.test$", ["ana@corp.test", "x ana@corp.test", "ANA@corp.test", 12, MISSING]),
