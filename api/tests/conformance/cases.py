@@ -52,7 +52,10 @@ class Case:
     @cached_property
     def hashed_segments(self) -> frozenset[str]:
         """Names of the segments whose membership a percentage split may decide."""
-        return frozenset(segment["name"] for segment in self.segments if _has_hashed_split(segment["rules"]))
+        traits = (self.identity or {}).get("traits") or {}
+        return frozenset(
+            segment["name"] for segment in self.segments if _has_hashed_split(segment["rules"], self.identity, traits)
+        )
 
     @cached_property
     def hashed_flags(self) -> frozenset[str]:
@@ -69,14 +72,21 @@ class Case:
 
 
 def _has_variants(feature: dict[str, Any]) -> bool:
-    return any(variant["weight"] > 0 for variant in feature.get("variants") or [])
+    """Whether a hash picks among the variants: not when the first that has a share has all of it."""
+    variants = sorted(feature.get("variants") or [], key=lambda variant: variant["priority"])
+    weights = [variant["weight"] for variant in variants if variant["weight"] > 0]
+    return bool(weights) and weights[0] < 100
 
 
-def _has_hashed_split(rules: list[dict[str, Any]]) -> bool:
+def _has_hashed_split(rules: list[dict[str, Any]], identity: dict[str, Any] | None, traits: dict[str, Any]) -> bool:
     for rule in rules:
         for condition in rule.get("conditions") or []:
             if condition["operator"] != "PERCENTAGE_SPLIT":
                 continue
+            property_ = condition.get("property") or ""
+            is_trait = property_ and not property_.startswith("$.")
+            if identity is None or (is_trait and traits.get(property_) is None):
+                continue  # nothing to hash (no identity, or a trait the identity lacks): never in the split
             try:
                 percentage = float(condition["value"])
             except (TypeError, ValueError):
@@ -84,7 +94,7 @@ def _has_hashed_split(rules: list[dict[str, Any]]) -> bool:
             # Below 0 nobody is in the split and from 100 on everybody is: only between does the hash decide.
             if 0 <= percentage < 100:
                 return True
-        if _has_hashed_split(rule.get("rules") or []):
+        if _has_hashed_split(rule.get("rules") or [], identity, traits):
             return True
     return False
 
