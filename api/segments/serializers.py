@@ -122,9 +122,6 @@ class SegmentSerializer(serializers.ModelSerializer):
         return name
 
     def validate_rules(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # As in Flagsmith, a segment has at least one rule: without one it could never match.
-        if not services.live_items(rules):
-            raise serializers.ValidationError("A segment needs at least one rule that is not deleted.")
         if services.rules_depth(rules) > services.MAX_RULE_DEPTH:
             raise serializers.ValidationError(f"Rules may be nested at most {services.MAX_RULE_DEPTH} levels deep.")
         total = services.count_conditions(rules)

@@ -69,20 +69,18 @@ def condition_errors(operator: str, property_: str | None, value: str | None) ->
     return errors
 
 
-def live_items(items: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def _live(items: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Items of a rule tree that are kept: Flagsmith clients mark removed ones ``delete: true``."""
     return [item for item in items or [] if not item.get("delete", False)]
 
 
 def count_conditions(rules: Iterable[dict[str, Any]] | None) -> int:
-    return sum(
-        len(live_items(rule.get("conditions"))) + count_conditions(rule.get("rules")) for rule in live_items(rules)
-    )
+    return sum(len(_live(rule.get("conditions"))) + count_conditions(rule.get("rules")) for rule in _live(rules))
 
 
 def rules_depth(rules: Iterable[dict[str, Any]] | None) -> int:
     """How many levels of rules the tree has (0 for none)."""
-    return max((1 + rules_depth(rule.get("rules")) for rule in live_items(rules)), default=0)
+    return max((1 + rules_depth(rule.get("rules")) for rule in _live(rules)), default=0)
 
 
 def validate_rule_tree(rules: list[dict[str, Any]]) -> None:
@@ -105,8 +103,8 @@ def validate_rule_tree(rules: list[dict[str, Any]]) -> None:
         )
 
     def check(rules: list[dict[str, Any]]) -> None:
-        for rule in live_items(rules):
-            for condition in live_items(rule.get("conditions")):
+        for rule in _live(rules):
+            for condition in _live(rule.get("conditions")):
                 operator = condition.get("operator", "")
                 if operator not in ConditionOperator.values:
                     raise ValidationError({"rules": [f'"{operator}" is not a condition operator.']})
@@ -125,7 +123,7 @@ def _create_rules(segment: Segment, rules: list[dict[str, Any]]) -> None:
         new_rules: list[SegmentRule] = []
         rule_data: list[dict[str, Any]] = []
         for parent, children in level:
-            for order, data in enumerate(live_items(children)):
+            for order, data in enumerate(_live(children)):
                 new_rules.append(SegmentRule(segment=segment, parent=parent, type=data["type"], order=order))
                 rule_data.append(data)
         # bulk_create sets primary keys on PostgreSQL and SQLite (3.35+), which the next level needs.
@@ -141,7 +139,7 @@ def _create_rules(segment: Segment, rules: list[dict[str, Any]]) -> None:
                     description=condition.get("description"),
                 )
                 for rule, data in zip(new_rules, rule_data, strict=True)
-                for order, condition in enumerate(live_items(data.get("conditions")))
+                for order, condition in enumerate(_live(data.get("conditions")))
             ]
         )
         level = [(rule, data.get("rules") or []) for rule, data in zip(new_rules, rule_data, strict=True)]

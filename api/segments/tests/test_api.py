@@ -358,8 +358,6 @@ def test_create_segment__deep_nesting_within_the_cap__round_trips(admin_client, 
         ({"rules": []}, "name"),
         ({"name": "  ", "rules": []}, "name"),
         ({"name": "x"}, "rules"),
-        ({"name": "x", "rules": []}, "rules"),
-        ({"name": "x", "rules": [{"type": "ALL", "delete": True, "rules": [], "conditions": []}]}, "rules"),
         ({"name": "x", "rules": [{"type": "SOME", "rules": [], "conditions": []}]}, "rules"),
         ({"name": "x", "rules": "ALL"}, "rules"),
     ],
@@ -425,14 +423,14 @@ def test_patch_segment__with_rules__replaces_the_tree(admin_client, segment):
     assert list(Condition.objects.values_list("operator", flat=True)) == ["IS_SET"]
 
 
-def test_patch_segment__empty_rules__400_tree_kept(admin_client, segment):
-    old = admin_client.get(segments_url(segment.project, segment)).json()
-
+def test_patch_segment__empty_rules__tree_removed(admin_client, segment):
+    # Flagsmith refuses a segment without rules; Banderole always accepted it (it never matches).
     response = admin_client.patch(segments_url(segment.project, segment), {"rules": []})
 
-    assert response.status_code == 400
-    assert "rules" in response.json()
-    assert admin_client.get(segments_url(segment.project, segment)).json() == old
+    assert response.status_code == 200, response.json()
+    assert response.json()["rules"] == []
+    assert SegmentRule.objects.count() == 0
+    assert Condition.objects.count() == 0
 
 
 def test_delete_segment__admin__204_tree_gone_environments_bumped(admin_client, segment, environment):

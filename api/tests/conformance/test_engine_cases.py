@@ -35,7 +35,6 @@ from rest_framework.test import APIClient
 from organisations.models import Organisation
 from tests.conformance.builder import AdminAPI, Built, build_environment
 from tests.conformance.cases import Case, load_cases
-from users.models import User
 from users.tests.factories import UserFactory
 
 CASES = {case.name: case for case in load_cases()}
@@ -95,19 +94,22 @@ def built_environments(
         client = APIClient()
         client.force_authenticate(user=user)
         api = AdminAPI(client)
-        organisation_id = api.call("post", "organisations/", {"name": "Conformance"}, expected=201)["id"]
-        for case in cases:
-            if case.environment_fingerprint in built:
-                continue
-            try:
-                built[case.environment_fingerprint] = build_environment(
-                    api, organisation_id, case, label=f"{case.name[:60]} ({len(built)})"
-                )
-            except AssertionError as error:
-                built[case.environment_fingerprint] = f"building the environment failed: {error}"
-        yield built
-        Organisation.objects.filter(pk=organisation_id).delete()
-        User.objects.filter(pk=user.pk).delete()
+        try:
+            organisation_id = api.call("post", "organisations/", {"name": "Conformance"}, expected=201)["id"]
+            for case in cases:
+                if case.environment_fingerprint in built:
+                    continue
+                try:
+                    built[case.environment_fingerprint] = build_environment(
+                        api, organisation_id, case, label=f"{case.name[:60]} ({len(built)})"
+                    )
+                except AssertionError as error:
+                    built[case.environment_fingerprint] = f"building the environment failed: {error}"
+            yield built
+        finally:
+            # Outside any test transaction nothing rolls back: leave the database as the other tests expect it.
+            Organisation.objects.filter(memberships__user=user).delete()
+            user.delete()
 
 
 class ServedDocument:
