@@ -9,7 +9,6 @@ extension (``configurationResponse``): name, polling, supported types.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import body_etag, conditional_response
 from documents.compiler import dumps_json
 from documents.keys import EnvironmentKeyAuth
 from ofrep import services
@@ -117,16 +117,7 @@ class BulkEvaluationView(OfrepView):
 
 def _revalidated(request: Request, body: bytes) -> HttpResponse:
     """A 200 with an ETag of the body, or an empty 304 when ``If-None-Match`` holds it."""
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    if_none_match = request.headers.get("If-None-Match") or ""
-    tags = {tag.strip() for tag in if_none_match.split(",")}
-    if etag in tags or f"W/{etag}" in tags:
-        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return conditional_response(request, body, etag=body_etag(body), cache_control="private, no-cache")
 
 
 # The types a Banderole flag's value can have: none (a boolean flag), text, integer, boolean.

@@ -11,10 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 
 from analytics import services as analytics_services
 from core import metrics
+from core.http import conditional_response
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
 from documents.evaluation import IdentityToEvaluate, evaluate_identity, transient_identifier
@@ -34,7 +34,7 @@ from sdk.authentication import (
     EnvironmentKeyAuth,
     EnvironmentKeyAuthentication,
     ServerKeyAuthentication,
-    authenticate_key,
+    request_key_auth,
 )
 from sdk.serializers import (
     EvaluationReportsSerializer,
@@ -59,11 +59,14 @@ class JSONWhateverAccepted(DefaultContentNegotiation):
 class SDKView(APIView):
     """Authenticated by ``X-Environment-Key``; never throttled, never cached by browsers or proxies.
 
-    A view may define ``fast_get(request, key_auth)``: the common case of a busy GET
-    (a valid key, a document this process has compiled, or a cached response),
-    answered without DRF's request machinery. It returns None for anything else,
-    which then takes the ordinary DRF path with its errors and headers. A
-    third of a ``/flags/`` request's time was DRF's own; liveness pays none of it.
+    One request path. ``dispatch`` resolves the key once and keeps it on the request
+    (``sdk.authentication.request_key_auth``), where DRF's authentication finds it. A
+    view may define ``fast_get(request, key_auth)`` for the common case of a busy GET
+    (a document this process has compiled, or a cached response): what it returns
+    goes straight to ``finalize_response``, so both ways of answering add the same
+    headers; it returns None for anything else, which DRF then handles with its
+    errors and headers. A third of a ``/flags/`` request's time was DRF's own;
+    liveness pays none of it.
     """
 
     authentication_classes = [EnvironmentKeyAuthentication]
@@ -87,31 +90,27 @@ class SDKView(APIView):
         self.document_updated_at = compiled.updated_at_header
         return compiled
 
+    def fast_get(self, request: HttpRequest, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
+        return None
+
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        fast_get = getattr(self, "fast_get", None)
-        if fast_get is not None and request.method == "GET" and kwargs.get("version") in ALLOWED_VERSIONS:
-            try:
-                key_auth = authenticate_key(
-                    request.headers.get("X-Environment-Key", ""),
-                    server_key_only=self.authentication_classes[0].server_key_only,
-                    version_max_age=self.version_max_age,
-                )
-            except exceptions.AuthenticationFailed:
-                key_auth = None  # DRF answers it
-            response = fast_get(request, key_auth) if key_auth is not None else None
-            if key_auth is not None and (cache_name := self.metrics_cache) is not None:
-                metrics.count_cache(self.metrics_endpoint, cache_name, response is not None)
-            if response is not None:
-                # What DRF's finalize_response and ours add, so both paths answer alike.
-                response["Allow"] = ", ".join(self.allowed_methods)
-                if self.document_updated_at is not None:
-                    response["X-Flagsmith-Document-Updated-At"] = self.document_updated_at
-                if not response.has_header("Cache-Control"):
-                    add_never_cache_headers(response)
-                return response
+        # Only a view that serves GET has a fast case; for the others DRF answers 405.
+        if request.method == "GET" and hasattr(self, "get") and kwargs.get("version") in ALLOWED_VERSIONS:
+            key_auth = request_key_auth(
+                request,
+                server_key_only=self.authentication_classes[0].server_key_only,
+                version_max_age=self.version_max_age,
+            )
+            if key_auth is not None:
+                response = self.fast_get(request, key_auth)
+                if (cache_name := self.metrics_cache) is not None:
+                    metrics.count_cache(self.metrics_endpoint, cache_name, response is not None)
+                if response is not None:
+                    self.headers = self.default_response_headers
+                    return self.finalize_response(request, response, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.document_updated_at is not None and response.status_code < 400:
             response["X-Flagsmith-Document-Updated-At"] = self.document_updated_at
@@ -123,35 +122,6 @@ class SDKView(APIView):
 def _etag(compiled: CompiledEnvironment, kind: str) -> str:
     """Strong validator from the document version (microseconds), so two changes in one second differ."""
     return f'"{compiled.environment_id}.{caching.version_token(compiled.version)}.{kind}"'
-
-
-def _not_modified(request: Request, etag: str, last_modified: int | None = None) -> bool:
-    """``If-None-Match`` wins over ``If-Modified-Since`` when both are sent (RFC 9110 §13.2.2)."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = {tag.strip() for tag in if_none_match.split(",")}
-        return "*" in tags or etag in tags or f"W/{etag}" in tags
-    if last_modified is not None:
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return since is not None and last_modified <= since
-    return False
-
-
-def _revalidated(request: Request, body: bytes, etag: str, cache_control: str, last_modified: int | None = None):
-    """A 200 with validators, or a bodiless 304 when the client's copy is current.
-
-    ``no-cache`` lets SDKs and proxies keep the body but ask each time; while nothing
-    changes, each poll costs a 304.
-    """
-    if _not_modified(request, etag, last_modified):
-        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-    else:
-        response = _json(body)
-    response["ETag"] = etag
-    response["Cache-Control"] = cache_control
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
-    return response
 
 
 # --- GET_FLAGS_ENDPOINT_CACHE_* and GET_IDENTITIES_ENDPOINT_CACHE_* ---------------------------------
@@ -209,16 +179,22 @@ def _json(body: bytes, status_code: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status_code, content_type="application/json")
 
 
-def _feature_param(request: Request) -> str | None:
-    name = request.query_params.get("feature")
+def _feature_param(request: HttpRequest) -> str | None:
+    if not request.META.get("QUERY_STRING"):
+        return None  # the usual /flags/: no query string to parse
+    name = request.GET.get("feature")
     return name.lower() if name else None
 
 
-def _pick_feature(items: list[dict[str, Any]], name: str) -> Any:
-    for item in items:
-        if item["feature"]["name"].lower() == name:
-            return item
-    raise exceptions.NotFound(FEATURE_NOT_FOUND)
+def _find_feature(items: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    return next((item for item in items if item["feature"]["name"].lower() == name), None)
+
+
+def _pick_feature(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    item = _find_feature(items, name)
+    if item is None:
+        raise exceptions.NotFound(FEATURE_NOT_FOUND)
+    return item
 
 
 @extend_schema(
@@ -236,17 +212,22 @@ class FlagsView(SDKView):
         """Flagsmith's TTL-only flags cache, opt-in: serve a version checked this long ago."""
         return float(settings.CACHE_FLAGS_SECONDS)
 
-    def fast_get(self, request: Any, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
-        if request.META.get("QUERY_STRING") or (compiled := key_auth.compiled_in_process()) is None:
+    def fast_get(self, request: HttpRequest, key_auth: EnvironmentKeyAuth) -> HttpResponse | None:
+        if (compiled := key_auth.compiled_in_process()) is None:
             return None
+        if (name := _feature_param(request)) is not None:
+            item = _find_feature(services.environment_flag_items(compiled, key_auth.is_server_key), name)
+            if item is None:
+                return None  # DRF answers the 404
+            self.document_updated_at = compiled.updated_at_header
+            return _feature_response(item)
         return self._respond(request, compiled, key_auth)
 
     def get(self, request: Request, version: str) -> Any:
         key_auth = self.key_auth
         if (name := _feature_param(request)) is not None:
-            return Response(
-                _pick_feature(services.environment_flag_items(self.get_compiled(), key_auth.is_server_key), name)
-            )
+            items = services.environment_flag_items(self.get_compiled(), key_auth.is_server_key)
+            return _feature_response(_pick_feature(items, name))
         # A shared response cache helps a process that has not compiled this version yet.
         use_cache = caching.is_enabled(caching.GET_FLAGS_ENDPOINT, settings.GET_FLAGS_ENDPOINT_CACHE_SECONDS)
         if use_cache and key_auth.compiled_in_process() is None:
@@ -263,15 +244,22 @@ class FlagsView(SDKView):
             return response
         return self._respond(request, self.get_compiled(), key_auth)
 
-    def _respond(self, request: Any, compiled: CompiledEnvironment, key_auth: EnvironmentKeyAuth) -> HttpResponse:
+    def _respond(
+        self, request: HttpRequest, compiled: CompiledEnvironment, key_auth: EnvironmentKeyAuth
+    ) -> HttpResponse:
         metrics.ENVIRONMENT_EVALUATION.inc()
         self.document_updated_at = compiled.updated_at_header
         kind = "server" if key_auth.is_server_key else "client"
         body = services.environment_flags_json(compiled, key_auth.is_server_key)
         return self._revalidated_flags(request, body, _etag(compiled, kind))
 
-    def _revalidated_flags(self, request: Any, body: bytes, etag: str) -> HttpResponse:
-        return _vary_on_key(_revalidated(request, body, etag, "no-cache"))
+    def _revalidated_flags(self, request: HttpRequest, body: bytes, etag: str) -> HttpResponse:
+        return conditional_response(request, body, etag=etag, cache_control="no-cache", vary=["X-Environment-Key"])
+
+
+def _feature_response(item: dict[str, Any]) -> HttpResponse:
+    """One flag item, rendered as DRF renders a ``Response`` of it (no validators: it is one of many)."""
+    return HttpResponse(JSONRenderer().render(item), content_type="application/json")
 
 
 class IdentitiesView(SDKView):
@@ -499,14 +487,14 @@ class EnvironmentDocumentView(SDKView):
     def get(self, request: Request, version: str) -> Any:
         return self._respond(request, self.get_compiled())
 
-    def _respond(self, request: Any, compiled: CompiledEnvironment) -> HttpResponse:
+    def _respond(self, request: HttpRequest, compiled: CompiledEnvironment) -> HttpResponse:
         self.document_updated_at = compiled.updated_at_header
-        return _revalidated(
+        return conditional_response(
             request,
             compiled.document_json,
-            _etag(compiled, "document"),
+            etag=_etag(compiled, "document"),
             # Only for the holder of the server-side key: no shared cache may keep it.
-            "private, no-cache",
+            cache_control="private, no-cache",
             last_modified=int(compiled.version.timestamp()),
         )
 

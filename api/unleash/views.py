@@ -10,7 +10,6 @@ an empty 304.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import body_etag, conditional_response
 from documents.compiler import CompiledEnvironment, dumps_json
 from documents.store import get_compiled_environment
 from environments.models import Environment
@@ -134,17 +134,13 @@ def _query(request: Request) -> services.Query:
     )
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """``If-None-Match``: the tag itself, its weak form (gzip weakens it), a list holding it, or ``*``."""
-    if not if_none_match:
-        return False
-    tags = {tag.strip() for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags or f"W/{etag}" in tags
+# The body belongs to the holder of the key (and, for the frontend API, to its context):
+# browsers revalidate, no shared cache may keep it.
+PRIVATE = "private, no-cache"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The body belongs to the holder of a server-side key: no shared cache may keep it.
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = PRIVATE
     patch_vary_headers(response, ["Authorization", "Unleash-Client-Spec"])
     return response
 
@@ -165,12 +161,13 @@ class FeaturesView(UnleashView):
     def get(self, request: Request) -> HttpResponse:
         query = _query(request)
         rendered = services.unleash_environment(self.compiled).render(query)
-        if _matches(request.headers.get("If-None-Match"), rendered.etag):
-            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = HttpResponse(rendered.body, content_type="application/json")
-        response["ETag"] = rendered.etag
-        return _private(response)
+        return conditional_response(
+            request,
+            rendered.body,
+            etag=rendered.etag,
+            cache_control=PRIVATE,
+            vary=["Authorization", "Unleash-Client-Spec"],
+        )
 
 
 class FeatureView(UnleashView):
@@ -255,16 +252,7 @@ class FrontendView(UnleashView):
 def _frontend_json(request: Request, content: Any) -> HttpResponse:
     """A 200 with an ETag of the body (it covers the context), or an empty 304 when the client has it."""
     body = dumps_json(content)
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    if _matches(request.headers.get("If-None-Match"), etag):
-        response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    # The body is for this key and context only: browsers revalidate, shared caches keep nothing.
-    response["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ["Authorization"])
-    return response
+    return conditional_response(request, body, etag=body_etag(body), cache_control=PRIVATE, vary=["Authorization"])
 
 
 _CONTEXT_PARAMETERS = [

@@ -22,6 +22,7 @@ from documents import store as environment_documents
 from environments.services import create_server_key
 from features import services as feature_services
 from features.models import FeatureState
+from sdk import authentication as sdk_authentication
 from sdk.tests.conftest import add_override, sdk_client
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
@@ -389,7 +390,7 @@ def test_generations__concurrent_threads__every_increment_counted(settings, shar
 # --- the fast path answers as the DRF path does ----------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api/v1/flags/", "/api/v1/environment-document/"])
+@pytest.mark.parametrize("path", ["/api/v1/flags/", "/api/v1/flags/?feature=Checkout", "/api/v1/environment-document/"])
 def test_fast_path__same_body_and_headers_as_the_first_compiling_request(settings, path, server_key_client):
     settings.ENVIRONMENT_VERSION_CHECK_SECONDS = 60
     first = server_key_client.get(path)  # compiles: the DRF path
@@ -410,3 +411,42 @@ def test_fast_path__identities_cache_hit__same_headers_as_a_miss(
     assert hit.content == miss.content
     assert dict(hit.headers) == dict(miss.headers)
     assert "no-store" in hit["Cache-Control"]
+
+
+@pytest.fixture
+def key_lookups(monkeypatch) -> list[str]:
+    """The keys ``sdk.authentication`` looks up (key and version), one entry per lookup."""
+    looked_up: list[str] = []
+    lookup = sdk_authentication.authenticate_key
+
+    def counted(key: str, **options):
+        looked_up.append(key)
+        return lookup(key, **options)
+
+    monkeypatch.setattr(sdk_authentication, "authenticate_key", counted)
+    return looked_up
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/flags/", 200),
+        ("/api/v1/flags/?feature=checkout", 200),
+        ("/api/v1/flags/?feature=nope", 404),
+        ("/api/v1/environment-document/", 200),
+        ("/api/v1/identities/?identifier=erin", 200),
+    ],
+)
+def test_sdk_request__cold_process__key_resolved_once(key_lookups, path, status, server_key_client):
+    response = server_key_client.get(path)  # nothing compiled yet: the fast path declines, DRF answers
+
+    assert response.status_code == status
+    assert len(key_lookups) == 1
+
+
+def test_sdk_request__unknown_key__resolved_once_and_refused(key_lookups, flags_environment):
+    response = sdk_client("not-a-key").get("/api/v1/flags/")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": sdk_authentication.INVALID_KEY}
+    assert len(key_lookups) == 1
