@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -58,13 +59,45 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     }
 
 
+class AuditScope(NamedTuple):
+    """Where an audit entry is filed: an organisation, and the project and environment when there are."""
+
+    organisation_id: int
+    project_id: int | None = None
+    environment_id: int | None = None
+
+
+class Audited(models.Model):
+    """The base of every model whose changes are audited: the model says where its entries belong.
+
+    As NetBox's ``ChangeLoggingMixin``, the model declares its own place in the log
+    rather than the log knowing every model: ``audit_object_type`` is the name entries
+    are filtered by (``related_object_type``: ``FEATURE_STATE``, ``SEGMENT_OVERRIDE``);
+    ``audit_scope()`` the organisation, project and environment of the entry;
+    ``audit_flag_states(action)`` the feature states whose served value the change sets
+    (or, for a DELETE, takes away), which webhooks announce as ``FLAG_UPDATED`` or
+    ``FLAG_DELETED``: none for most models.
+    """
+
+    audit_object_type: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def audit_scope(self) -> AuditScope:
+        raise NotImplementedError(f"{type(self).__name__} does not say where its audit entries belong")
+
+    def audit_flag_states(self, action: str) -> Iterable[Any]:
+        return ()
+
+
 class Recorder(Protocol):
     def __call__(
         self,
         *,
         actor: Any,
         action: str,
-        instance: models.Model,
+        instance: Audited,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
         log: str | None = None,
@@ -86,7 +119,7 @@ def record(
     *,
     actor: Any,
     action: str,
-    instance: models.Model,
+    instance: Audited,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     log: str | None = None,
@@ -109,4 +142,14 @@ def record(
     )
 
 
-__all__ = ["HIDDEN_FIELDS", "AuditAction", "Recorder", "diff", "install_recorder", "record", "snapshot"]
+__all__ = [
+    "HIDDEN_FIELDS",
+    "AuditAction",
+    "AuditScope",
+    "Audited",
+    "Recorder",
+    "diff",
+    "install_recorder",
+    "record",
+    "snapshot",
+]

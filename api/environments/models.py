@@ -8,6 +8,7 @@ import shortuuid
 from django.db import models
 from django.utils import timezone
 
+from core.audit import Audited, AuditScope
 from projects.models import Project
 
 
@@ -28,7 +29,7 @@ class EnvironmentQuerySet(models.QuerySet["Environment"]):
         return self.filter(pk__in=environments_for(user).values("pk"))
 
 
-class Environment(models.Model):
+class Environment(Audited):
     """One deployment stage of a project (Development, Production…), addressed by its client key."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -58,6 +59,11 @@ class Environment(models.Model):
     def __str__(self) -> str:
         return f"{self.project.name} / {self.name}"
 
+    audit_object_type = "ENVIRONMENT"
+
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.project.organisation_id, self.project_id, self.pk)
+
 
 class EnvironmentAPIKeyQuerySet(models.QuerySet["EnvironmentAPIKey"]):
     def valid(self) -> EnvironmentAPIKeyQuerySet:
@@ -70,7 +76,7 @@ class EnvironmentAPIKeyQuerySet(models.QuerySet["EnvironmentAPIKey"]):
         return self.get(key_hash=hash_server_key(key))
 
 
-class EnvironmentAPIKey(models.Model):
+class EnvironmentAPIKey(Audited):
     """A server-side SDK key (``ser.…``): local evaluation, server-only features.
 
     Only a SHA-256 of the key is stored; the key itself is shown once, in the
@@ -96,6 +102,11 @@ class EnvironmentAPIKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_preview}…)"
+
+    audit_object_type = "SERVER_KEY"
+
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()
 
     @classmethod
     def generate_key(cls) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.audit import AuditAction, Audited, AuditScope
 from environments.models import Environment
 from projects.models import Project
 
@@ -33,7 +35,7 @@ class FeatureValueType(models.TextChoices):
     BOOLEAN = "bool", "Boolean"
 
 
-class Tag(models.Model):
+class Tag(Audited):
     """A label on features of one project, used to filter and group them."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -52,6 +54,11 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    audit_object_type = "TAG"
+
+    def audit_scope(self) -> AuditScope:
+        return self.project.audit_scope()
+
 
 class FeatureQuerySet(models.QuerySet["Feature"]):
     def for_user(self, user) -> FeatureQuerySet:
@@ -60,7 +67,7 @@ class FeatureQuerySet(models.QuerySet["Feature"]):
         return self.filter(project__in=projects_for(user).values("pk"))
 
 
-class Feature(models.Model):
+class Feature(Audited):
     """A flag or remote-config key of a project; its value per environment is a FeatureState."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -93,6 +100,19 @@ class Feature(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    audit_object_type = "FEATURE"
+
+    def audit_scope(self) -> AuditScope:
+        return self.project.audit_scope()
+
+    def audit_flag_states(self, action: str) -> Iterable[FeatureState]:
+        """Deleting a feature takes its flag away from every environment (FLAG_DELETED each)."""
+        if action != AuditAction.DELETE:
+            return ()
+        return FeatureState.objects.filter(feature=self, feature_segment=None, identity=None).select_related(
+            "environment", "feature__project"
+        )
+
 
 class AbstractTypedValue(models.Model):
     """A value stored as Flagsmith stores it: a type plus one column per type."""
@@ -118,7 +138,7 @@ class AbstractTypedValue(models.Model):
         return self.string_value
 
 
-class FeatureSegment(models.Model):
+class FeatureSegment(Audited):
     """A segment override of a feature in one environment; its state is the FeatureState pointing here.
 
     Among the matching segments of an identity, the override with the lowest
@@ -143,6 +163,17 @@ class FeatureSegment(models.Model):
     def __str__(self) -> str:
         return f"{self.feature.name} for {self.segment.name} (priority {self.priority})"
 
+    audit_object_type = "SEGMENT_OVERRIDE"
+
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()
+
+    def audit_flag_states(self, action: str) -> Iterable[FeatureState]:
+        """Creating or deleting an override adds or takes away its state; a new priority changes no state."""
+        if action == AuditAction.UPDATE:
+            return ()
+        return FeatureState.objects.filter(feature_segment=self)[:1]
+
 
 class FeatureStateKind(models.TextChoices):
     ENVIRONMENT = "ENVIRONMENT"
@@ -150,7 +181,7 @@ class FeatureStateKind(models.TextChoices):
     IDENTITY = "IDENTITY"
 
 
-class FeatureState(models.Model):
+class FeatureState(Audited):
     """Whether a feature is on, and with which value: an environment default, a segment
     override (``feature_segment`` set) or an identity override (``identity`` set).
     """
@@ -190,6 +221,14 @@ class FeatureState(models.Model):
     def __str__(self) -> str:
         return f"{self.feature.name} in {self.environment.name}"
 
+    audit_object_type = "FEATURE_STATE"
+
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()
+
+    def audit_flag_states(self, action: str) -> Iterable[FeatureState]:
+        return (self,)
+
     @property
     def kind(self) -> str:
         if self.identity_id:
@@ -199,7 +238,7 @@ class FeatureState(models.Model):
         return FeatureStateKind.ENVIRONMENT
 
 
-class FeatureStateValue(AbstractTypedValue):
+class FeatureStateValue(Audited, AbstractTypedValue):
     """The (control) value of a feature state."""
 
     feature_state = models.OneToOneField(FeatureState, on_delete=models.CASCADE, related_name="feature_state_value")
@@ -207,8 +246,13 @@ class FeatureStateValue(AbstractTypedValue):
     def __str__(self) -> str:
         return f"{self.value!r} ({self.type})"
 
+    audit_object_type = "FEATURE_STATE_VALUE"
 
-class MultivariateFeatureOption(AbstractTypedValue):
+    def audit_scope(self) -> AuditScope:
+        return self.feature_state.environment.audit_scope()
+
+
+class MultivariateFeatureOption(Audited, AbstractTypedValue):
     """One variant of a multivariate feature, with its default share of identities."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -226,8 +270,13 @@ class MultivariateFeatureOption(AbstractTypedValue):
     def __str__(self) -> str:
         return f"{self.feature.name}: {self.value!r}"
 
+    audit_object_type = "MULTIVARIATE_OPTION"
 
-class MultivariateFeatureStateValue(models.Model):
+    def audit_scope(self) -> AuditScope:
+        return self.feature.project.audit_scope()
+
+
+class MultivariateFeatureStateValue(Audited):
     """A variant's share of identities in one feature state."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -250,3 +299,8 @@ class MultivariateFeatureStateValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.multivariate_feature_option}: {self.percentage_allocation}%"
+
+    audit_object_type = "MULTIVARIATE_FEATURE_STATE_VALUE"
+
+    def audit_scope(self) -> AuditScope:
+        return self.feature_state.environment.audit_scope()

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.audit import Audited, AuditScope
+
 
 class OrganisationRole(models.TextChoices):
     ADMIN = "ADMIN", "Admin"
@@ -38,7 +40,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.filter(pk__in=member_organisation_ids(user))
 
 
-class Organisation(models.Model):
+class Organisation(Audited):
     """The tenant: owns projects, members and invites."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -62,8 +64,13 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    audit_object_type = "ORGANISATION"
 
-class UserOrganisation(models.Model):
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.pk)
+
+
+class UserOrganisation(Audited):
     """Membership of a user in an organisation, with their role there."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -77,6 +84,11 @@ class UserOrganisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organisation} ({self.role})"
+
+    audit_object_type = "MEMBERSHIP"
+
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.organisation_id)
 
 
 class Invite(models.Model):
@@ -121,7 +133,7 @@ class InviteLink(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
-class UserPermissionGroup(models.Model):
+class UserPermissionGroup(Audited):
     """A named set of members of one organisation; permissions granted to it apply to each of them.
 
     Group admins may add and remove the group's members without being organisation admins.
@@ -142,8 +154,13 @@ class UserPermissionGroup(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
 
+    audit_object_type = "USER_GROUP"
 
-class UserPermissionGroupMembership(models.Model):
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.organisation_id)
+
+
+class UserPermissionGroupMembership(Audited):
     group = models.ForeignKey(UserPermissionGroup, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
     group_admin = models.BooleanField(default=False)
@@ -154,6 +171,11 @@ class UserPermissionGroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group}"
+
+    audit_object_type = "USER_PERMISSION_GROUP_MEMBERSHIP"
+
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.group.organisation_id)
 
 
 def hash_organisation_api_key(key: str) -> str:
@@ -167,7 +189,7 @@ class OrganisationAPIKeyQuerySet(models.QuerySet["OrganisationAPIKey"]):
         )
 
 
-class OrganisationAPIKey(models.Model):
+class OrganisationAPIKey(Audited):
     """A key for scripts and Terraform: ``Authorization: Api-Key <prefix>.<secret>``.
 
     Only a SHA-256 of the whole key is stored (the key is 32 random bytes, so a slow
@@ -200,6 +222,11 @@ class OrganisationAPIKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    audit_object_type = "ORGANISATION_API_KEY"
+
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.organisation_id)
 
     @staticmethod
     def generate_key() -> tuple[str, str]:

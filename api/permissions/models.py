@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.audit import Audited, AuditScope
 from environments.models import Environment
 from organisations.models import Organisation, UserPermissionGroup
 from projects.models import Project
@@ -100,7 +101,7 @@ class Grant(models.Model):
         )
 
 
-class OrganisationPermission(Grant):
+class OrganisationPermission(Audited, Grant):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="permission_grants")
 
     class Meta:
@@ -114,8 +115,13 @@ class OrganisationPermission(Grant):
     def __str__(self) -> str:
         return f"{self.user or self.group} on {self.organisation}"
 
+    audit_object_type = "ORGANISATION_PERMISSION"
 
-class ProjectPermission(Grant):
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.organisation_id)
+
+
+class ProjectPermission(Audited, Grant):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="permission_grants")
     admin = models.BooleanField(default=False, help_text="Every permission on the project and its environments.")
 
@@ -130,8 +136,13 @@ class ProjectPermission(Grant):
     def __str__(self) -> str:
         return f"{self.user or self.group} on {self.project}"
 
+    audit_object_type = "PROJECT_PERMISSION"
 
-class EnvironmentPermission(Grant):
+    def audit_scope(self) -> AuditScope:
+        return self.project.audit_scope()
+
+
+class EnvironmentPermission(Audited, Grant):
     environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="permission_grants")
     admin = models.BooleanField(default=False, help_text="Every permission on the environment.")
 
@@ -145,3 +156,8 @@ class EnvironmentPermission(Grant):
 
     def __str__(self) -> str:
         return f"{self.user or self.group} on {self.environment}"
+
+    audit_object_type = "ENVIRONMENT_PERMISSION"
+
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 
+from core.audit import Audited, AuditScope
 from organisations.models import Organisation
 
 
@@ -15,7 +16,7 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return self.filter(pk__in=projects_for(user).values("pk"))
 
 
-class Project(models.Model):
+class Project(Audited):
     """A product or service whose features are flagged, with its environments."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -40,3 +41,8 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    audit_object_type = "PROJECT"
+
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.organisation_id, self.pk)

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from django.db import models
 
+from core.audit import Audited, AuditScope
 from features.models import Feature
 from projects.models import Project
 
@@ -59,7 +60,7 @@ class SegmentQuerySet(models.QuerySet["Segment"]):
         )
 
 
-class Segment(models.Model):
+class Segment(Audited):
     """A named set of identities in a project, defined by its rules.
 
     With ``feature`` set it is a feature-specific segment, meant for overrides of
@@ -81,6 +82,11 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    audit_object_type = "SEGMENT"
+
+    def audit_scope(self) -> AuditScope:
+        return self.project.audit_scope()
 
     @property
     def top_level_rules(self) -> list[SegmentRule]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from core.audit import Audited, AuditScope
 from environments.models import Environment
 from organisations.models import Organisation
 
@@ -15,7 +16,7 @@ class WebhookEventType(models.TextChoices):
     AUDIT_LOG_CREATED = "AUDIT_LOG_CREATED"
 
 
-class EnvironmentWebhook(models.Model):
+class EnvironmentWebhook(Audited):
     """Receives FLAG_UPDATED and FLAG_DELETED for one environment's feature states."""
 
     environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="webhooks")
@@ -31,8 +32,13 @@ class EnvironmentWebhook(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    audit_object_type = "ENVIRONMENT_WEBHOOK"
 
-class OrganisationWebhook(models.Model):
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()
+
+
+class OrganisationWebhook(Audited):
     """Receives AUDIT_LOG_CREATED for every audit entry of one organisation."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
@@ -48,6 +54,11 @@ class OrganisationWebhook(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.url
+
+    audit_object_type = "ORGANISATION_WEBHOOK"
+
+    def audit_scope(self) -> AuditScope:
+        return AuditScope(self.organisation_id)
 
 
 class DeliveryStatus(models.TextChoices):

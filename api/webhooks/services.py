@@ -23,11 +23,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from audit.models import AuditAction
-from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue
+from core.audit import Audited
+from features.models import FeatureStateValue
 from webhooks.models import (
     DeliveryStatus,
     EnvironmentWebhook,
@@ -140,49 +140,35 @@ class FlagEvent:
     previous_state: dict[str, Any] | None
 
 
-def _flag_events(entry: Any, instance: Model, before: dict[str, Any] | None) -> list[FlagEvent]:
-    """FLAG_UPDATED / FLAG_DELETED events implied by one audit entry (none for most)."""
-
-    if isinstance(instance, FeatureState):
-        if entry.action == AuditAction.DELETE:
-            return [
-                FlagEvent(instance.environment_id, WebhookEventType.FLAG_DELETED, None, feature_state_payload(instance))
-            ]
-        new_state = feature_state_payload(instance)
-        previous_state = None
-        if entry.action == AuditAction.UPDATE and before is not None:
-            previous_state = feature_state_payload(
-                instance, {"enabled": before.get("enabled"), "feature_state_value": before.get("feature_state_value")}
-            )
-        return [FlagEvent(instance.environment_id, WebhookEventType.FLAG_UPDATED, new_state, previous_state)]
-    if isinstance(instance, FeatureSegment):
-        state = FeatureState.objects.filter(feature_segment=instance).first()
-        if state is None:
-            return []
-        if entry.action == AuditAction.DELETE:
-            return [FlagEvent(state.environment_id, WebhookEventType.FLAG_DELETED, None, feature_state_payload(state))]
-        if entry.action == AuditAction.CREATE:
-            return [FlagEvent(state.environment_id, WebhookEventType.FLAG_UPDATED, feature_state_payload(state), None)]
-        return []
-    if isinstance(instance, Feature) and entry.action == AuditAction.DELETE:
-        states = FeatureState.objects.filter(
-            feature=instance, feature_segment__isnull=True, identity__isnull=True
-        ).select_related("environment", "feature__project")
+def _flag_events(entry: Any, instance: Audited, states: list[Any], before: dict[str, Any] | None) -> list[FlagEvent]:
+    """FLAG_UPDATED / FLAG_DELETED events of the feature states an entry's change set or took away."""
+    if entry.action == AuditAction.DELETE:
         return [
             FlagEvent(state.environment_id, WebhookEventType.FLAG_DELETED, None, feature_state_payload(state))
             for state in states
         ]
-    return []
+    events = []
+    for state in states:
+        previous_state = None
+        if entry.action == AuditAction.UPDATE and before is not None and state is instance:
+            # The state's own snapshot before the change: its previous value.
+            previous_state = feature_state_payload(
+                state, {"enabled": before.get("enabled"), "feature_state_value": before.get("feature_state_value")}
+            )
+        events.append(
+            FlagEvent(state.environment_id, WebhookEventType.FLAG_UPDATED, feature_state_payload(state), previous_state)
+        )
+    return events
 
 
 def entry_recorded(
-    sender: Any, entry: Any, instance: Model, before: dict[str, Any] | None = None, **kwargs: Any
+    sender: Any, entry: Any, instance: Audited, before: dict[str, Any] | None = None, **kwargs: Any
 ) -> None:
     """``audit.signals.entry_recorded``: queue the webhooks the entry triggers."""
     audit_log_created(entry, instance, before)
 
 
-def audit_log_created(entry: Any, instance: Model, before: dict[str, Any] | None = None) -> None:
+def audit_log_created(entry: Any, instance: Audited, before: dict[str, Any] | None = None) -> None:
     """Queue the webhooks an audit entry triggers. Runs inside the change's transaction."""
     if settings.DISABLE_WEBHOOKS:
         return
@@ -201,13 +187,21 @@ def audit_log_created(entry: Any, instance: Model, before: dict[str, Any] | None
             )
             for hook in organisation_hooks
         ]
-    environment_ids = [entry.environment_id] if entry.environment_id else _environment_ids_of_feature(instance, entry)
+    # The states are read only when an environment of the entry has a hook: most have none.
+    states: list[Any] | None = None
+    if entry.environment_id:
+        environment_ids = {entry.environment_id}
+    else:  # a project-wide change (a deleted feature): its states say which environments
+        states = list(instance.audit_flag_states(entry.action))
+        environment_ids = {state.environment_id for state in states}
     if environment_ids:
         hooks_by_environment: dict[int, list[EnvironmentWebhook]] = {}
         for hook in EnvironmentWebhook.objects.filter(environment_id__in=environment_ids, enabled=True):
             hooks_by_environment.setdefault(hook.environment_id, []).append(hook)
         if hooks_by_environment:
-            for event in _flag_events(entry, instance, before):
+            if states is None:
+                states = list(instance.audit_flag_states(entry.action))
+            for event in _flag_events(entry, instance, states, before):
                 body = encode(
                     {
                         "event_type": event.event_type,
@@ -235,14 +229,6 @@ def audit_log_created(entry: Any, instance: Model, before: dict[str, Any] | None
         from webhooks import runner
 
         transaction.on_commit(runner.wake)
-
-
-def _environment_ids_of_feature(instance: Model, entry: Any) -> list[int]:
-    """A deleted feature's entry has no environment: its states' environments do."""
-
-    if isinstance(instance, Feature) and entry.action == AuditAction.DELETE:
-        return list(instance.feature_states.values_list("environment_id", flat=True).distinct())
-    return []
 
 
 # --- Delivering ----------------------------------------------------------------------------

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from audit.models import AuditLog
+from audit.services import record
+from core.admin import AuditedModelAdmin
+from core.audit import Audited
 from environments.identities.tests.factories import IdentityFactory
 from features.models import FeatureState
 from features.services import create_feature
@@ -286,3 +291,63 @@ def test_audit_list__query_count__independent_of_entry_count(admin_client, proje
         response = admin_client.get("/api/v1/audit/", {"page_size": 50})
 
     assert response.json()["count"] >= 20
+
+
+# --- What each model declares ---------------------------------------------------------------
+
+# The types entries are filtered by (``related_object_type``), as the API has always named them.
+OBJECT_TYPES = {
+    "organisations.Organisation": "ORGANISATION",
+    "organisations.UserOrganisation": "MEMBERSHIP",
+    "organisations.UserPermissionGroup": "USER_GROUP",
+    "organisations.UserPermissionGroupMembership": "USER_PERMISSION_GROUP_MEMBERSHIP",
+    "organisations.OrganisationAPIKey": "ORGANISATION_API_KEY",
+    "permissions.OrganisationPermission": "ORGANISATION_PERMISSION",
+    "permissions.ProjectPermission": "PROJECT_PERMISSION",
+    "permissions.EnvironmentPermission": "ENVIRONMENT_PERMISSION",
+    "projects.Project": "PROJECT",
+    "environments.Environment": "ENVIRONMENT",
+    "environments.EnvironmentAPIKey": "SERVER_KEY",
+    "identities.Identity": "IDENTITY",
+    "identities.Trait": "TRAIT",
+    "segments.Segment": "SEGMENT",
+    "features.Tag": "TAG",
+    "features.Feature": "FEATURE",
+    "features.FeatureSegment": "SEGMENT_OVERRIDE",
+    "features.FeatureState": "FEATURE_STATE",
+    "features.FeatureStateValue": "FEATURE_STATE_VALUE",
+    "features.MultivariateFeatureOption": "MULTIVARIATE_OPTION",
+    "features.MultivariateFeatureStateValue": "MULTIVARIATE_FEATURE_STATE_VALUE",
+    "webhooks.EnvironmentWebhook": "ENVIRONMENT_WEBHOOK",
+    "webhooks.OrganisationWebhook": "ORGANISATION_WEBHOOK",
+}
+
+
+def test_audited_models__object_types__declared_by_each_model():
+    declared = {model._meta.label: model.audit_object_type for model in apps.get_models() if issubclass(model, Audited)}
+
+    assert declared == OBJECT_TYPES
+
+
+def test_audited_model_admins__every_page_and_inline__of_an_audited_model():
+    audited_pages = [
+        model_admin for model_admin in admin.site._registry.values() if isinstance(model_admin, AuditedModelAdmin)
+    ]
+    models = {page.model for page in audited_pages} | {
+        inline.model for page in audited_pages for inline in page.inlines
+    }
+
+    assert [model._meta.label for model in models if not issubclass(model, Audited)] == []
+
+
+def test_record__model_not_audited__refused(admin_user):
+    with pytest.raises(TypeError, match="not an audited model"):
+        record(actor=admin_user, action="CREATE", instance=admin_user)
+
+
+def test_audit_scope__feature_state__its_environment_project_and_organisation(default_state, environment):
+    assert tuple(default_state.audit_scope()) == (
+        environment.project.organisation_id,
+        environment.project_id,
+        environment.pk,
+    )

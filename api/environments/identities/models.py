@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 
+from core.audit import Audited, AuditScope
 from environments.models import Environment
 
 # A trait's string value and key are capped as Flagsmith caps them.
@@ -26,7 +27,7 @@ class IdentityQuerySet(models.QuerySet["Identity"]):
         return self.filter(environment__in=environments_for(user, VIEW_IDENTITIES).values("pk"))
 
 
-class Identity(models.Model):
+class Identity(Audited):
     """One user of an environment, named by the identifier the application sends."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -47,6 +48,11 @@ class Identity(models.Model):
     def __str__(self) -> str:
         return self.identifier
 
+    audit_object_type = "IDENTITY"
+
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()
+
     @property
     def composite_key(self) -> str:
         return f"{self.environment.api_key}_{self.identifier}"
@@ -61,7 +67,7 @@ class TraitValueType(models.TextChoices):
     BOOLEAN = "bool", "Boolean"
 
 
-class Trait(models.Model):
+class Trait(Audited):
     """A typed key/value of an identity. Integers are 64-bit (Flagsmith's are 32)."""
 
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="traits")
@@ -81,6 +87,11 @@ class Trait(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trait_key}={self.trait_value!r}"
+
+    audit_object_type = "TRAIT"
+
+    def audit_scope(self) -> AuditScope:
+        return self.identity.environment.audit_scope()
 
     @property
     def trait_value(self) -> Any:
