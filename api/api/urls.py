@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("projects.urls")),
     path("", include("environments.urls")),
+    path("", include("identities.urls")),
     path("", include("features.urls")),
     path("", include("segments.urls")),
     path("", include("audit.urls")),

@@ -17,7 +17,7 @@ from typing import Any
 from flag_engine.engine import get_evaluation_result
 
 from documents.compiler import CompiledEnvironment, identity_overrides_segment
-from environments.identities.models import Identity
+from identities.models import Identity
 
 
 def visible(compiled: CompiledEnvironment, name: str, enabled: bool, is_server_key: bool) -> bool:

@@ -16,7 +16,6 @@ from django.db.models.signals import post_delete, post_save
 
 from documents import caching, store
 from environments import versions
-from environments.identities.models import Identity, Trait
 from environments.models import Environment, EnvironmentAPIKey
 from environments.versions import mark_environments_changed
 from features.models import (
@@ -28,6 +27,7 @@ from features.models import (
     MultivariateFeatureStateValue,
     Tag,
 )
+from identities.models import Identity, Trait
 from organisations.models import Organisation
 from projects.models import Project
 from segments.models import Condition, Segment, SegmentRule

@@ -18,9 +18,9 @@ from rest_framework.views import APIView
 
 from documents.evaluation import IdentityToEvaluate, effective_flags
 from documents.store import get_compiled_environment
-from environments.identities.models import Trait
-from environments.identities.views import IdentityNestedMixin
 from environments.models import Environment
+from identities.models import Trait
+from identities.views import IdentityNestedMixin
 from permissions.access import HasPermission
 from permissions.models import VIEW_IDENTITIES
 

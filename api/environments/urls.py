@@ -19,5 +19,4 @@ environment_router.register(
 urlpatterns = [
     path("", include(router.urls)),
     path("", include(environment_router.urls)),
-    path("", include("environments.identities.urls")),
 ]

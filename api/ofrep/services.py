@@ -15,7 +15,7 @@ from typing import Any
 from documents import evaluation
 from documents.compiler import CompiledEnvironment
 from documents.evaluation import IdentityToEvaluate, transient_identifier, visible
-from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
+from identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
 
 TARGETING_KEY = "targetingKey"
 

@@ -7,8 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from core.serializers import RejectUnknownFieldsMixin
-from environments.identities.models import IDENTIFIER_LIMIT, MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, TRAIT_KEY_LIMIT
-from environments.identities.serializers import TraitValueField
+from identities.models import IDENTIFIER_LIMIT, MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, TRAIT_KEY_LIMIT
+from identities.serializers import TraitValueField
 
 
 class TraitInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

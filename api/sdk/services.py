@@ -16,7 +16,7 @@ from django.db.models import F
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
 from documents.evaluation import visible
-from environments.identities.models import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, Identity, Trait
+from identities.models import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, Identity, Trait
 
 # ---- flags ----------------------------------------------------------------------------------------
 

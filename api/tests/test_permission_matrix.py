@@ -30,13 +30,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
 from audit.models import AuditLog
-from environments.identities.services import create_identity_override
-from environments.identities.tests.factories import IdentityFactory, TraitFactory
 from environments.models import Environment
 from environments.services import create_server_key
 from features.models import FeatureState
 from features.services import create_feature, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
+from identities.services import create_identity_override
+from identities.tests.factories import IdentityFactory, TraitFactory
 from organisations.models import Organisation, OrganisationRole
 from organisations.tests.factories import InviteFactory, InviteLinkFactory, MembershipFactory
 from permissions.access import ADMIN, MEMBER

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from environments.identities.models import Identity, Trait
-from environments.identities.services import create_identity_override
-from environments.identities.tests.factories import IdentityFactory, TraitFactory
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
 from features.models import Feature, FeatureSegment, FeatureState, Tag
 from features.services import create_feature, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
+from identities.models import Identity, Trait
+from identities.services import create_identity_override
+from identities.tests.factories import IdentityFactory, TraitFactory
 from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
 from organisations.tests.factories import InviteFactory, InviteLinkFactory
 from projects.models import Project

@@ -35,7 +35,7 @@ from django.utils.dateparse import parse_datetime
 
 from documents import evaluation
 from documents.compiler import CompiledEnvironment
-from environments.identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
+from identities.models import IDENTIFIER_LIMIT, TRAIT_KEY_LIMIT, TRAIT_STRING_VALUE_LIMIT
 from unleash import translation
 
 # Unleash's context fields beside ``properties`` (its ``sdkContextSchema``).

@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "organisations",
     "projects",
     "environments",
-    "environments.identities",
+    "identities",
     "features",
     "segments",
     "permissions",

@@ -12,9 +12,9 @@ from audit.models import AuditLog
 from audit.services import record
 from core.admin import AuditedModelAdmin
 from core.audit import Audited
-from environments.identities.tests.factories import IdentityFactory
 from features.models import FeatureState
 from features.services import create_feature
+from identities.tests.factories import IdentityFactory
 from organisations.tests.factories import MembershipFactory
 from permissions.models import VIEW_AUDIT_LOG, VIEW_PROJECT, ProjectPermission
 from permissions.tests.factories import make_api_key

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from environments import services
-from environments.identities.models import Identity
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import clone_environment, create_server_key
 from features import services as feature_services
@@ -18,6 +17,7 @@ from features.models import (
     MultivariateFeatureOption,
     MultivariateFeatureStateValue,
 )
+from identities.models import Identity
 from segments.tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db

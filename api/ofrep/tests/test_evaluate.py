@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from documents.evaluation import IdentityToEvaluate, evaluate_identity
-from environments.identities.models import Identity, Trait
 from environments.models import Environment, EnvironmentAPIKey
+from identities.models import Identity, Trait
 from sdk.tests import conftest as sdk_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -325,8 +325,8 @@ def test_bulk__warm__at_most_the_version_check(server, django_assert_max_num_que
 
 
 def test_flag__identity_override__applied_without_storing(server, checkout, flags_environment, admin_user):
-    from environments.identities.services import create_identity_override
-    from environments.identities.tests.factories import IdentityFactory
+    from identities.services import create_identity_override
+    from identities.tests.factories import IdentityFactory
 
     create_identity_override(
         IdentityFactory(environment=flags_environment, identifier="vip"),

@@ -6,10 +6,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from documents.store import clear_compiled_environments
-from environments.identities.models import Identity
 from environments.models import Environment, EnvironmentAPIKey
 from features import services as feature_services
 from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue, FeatureValueType
+from identities.models import Identity
 from projects.models import Project
 from segments import services as segment_services
 from segments.models import Segment

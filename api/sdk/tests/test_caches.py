@@ -269,7 +269,7 @@ def test_identities_cache__new_identity_override_seen_by_next_get(
     path = "/api/v1/identities/?identifier=bob"
     assert _flag(client_key_client, "checkout", path)["feature_state_value"] == "blue"
     assert _flag(client_key_client, "checkout", path)["feature_state_value"] == "blue"
-    from environments.identities.models import Identity
+    from identities.models import Identity
 
     identity = Identity.objects.get(environment=flags_environment, identifier="bob")
     _as_another_process(

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from environments.identities.models import Identity, Trait
 from features.models import Feature, FeatureSegment, FeatureType
+from identities.models import Identity, Trait
 from organisations.models import Organisation
 from sdk.management.commands.create_benchmark_data import ORGANISATION_NAME
 from sdk.tests.conftest import sdk_client

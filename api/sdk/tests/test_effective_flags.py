@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from environments.identities.models import Identity, Trait
+from identities.models import Identity, Trait
 from sdk.tests.conftest import add_override
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from documents import evaluation
 from documents.store import get_compiled_environment
-from environments.identities.models import Identity
 from environments.models import Environment
 from features.models import Feature
+from identities.models import Identity
 from sdk.tests.conftest import add_override
 from segments import services as segment_services
 

@@ -297,7 +297,7 @@ def test_environment_document__client_key__403(client_key_client) -> None:
 def test_environment_document__identity_overrides_listed_unless_switched_off(
     server_key_client, flags_environment, checkout
 ) -> None:
-    from environments.identities.models import Identity
+    from identities.models import Identity
     from sdk.tests.conftest import add_override
 
     identity = Identity.objects.create(environment=flags_environment, identifier="vip")

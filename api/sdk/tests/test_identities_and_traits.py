@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from environments.identities.models import Identity, Trait, TraitValueType
 from features.models import Feature
+from identities.models import Identity, Trait, TraitValueType
 from sdk.tests.conftest import add_override
 
 REFERENCE = Path(__file__).resolve().parent / "flagsmith_responses"

@@ -12,11 +12,11 @@ from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from analytics.models import FeatureEvaluationBucket
-from environments.identities.models import Identity, Trait
 from environments.models import Environment
 from environments.services import mark_environments_changed
 from features import services as feature_services
 from features.models import FeatureStateValue, MultivariateFeatureStateValue
+from identities.models import Identity, Trait
 from sdk.tests.conftest import add_override, sdk_client
 from unleash import frontend
 from unleash.authentication import MISSING_TOKEN, WRONG_TOKEN_TYPE

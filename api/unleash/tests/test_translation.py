@@ -16,11 +16,11 @@ from yggdrasil_engine.engine import UnleashEngine
 
 from documents.evaluation import IdentityToEvaluate, evaluate_identity
 from documents.store import compiled_environment
-from environments.identities.services import create_identity_override
-from environments.identities.tests.factories import IdentityFactory
 from environments.models import Environment
 from features import services as feature_services
 from features.models import Feature
+from identities.services import create_identity_override
+from identities.tests.factories import IdentityFactory
 from segments import services as segment_services
 from segments.models import Segment
 from tests.sdk_compat.comparison import flagsmith_as_unleash, unleash_properties

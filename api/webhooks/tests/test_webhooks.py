@@ -10,10 +10,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from environments.identities.services import create_identity_override, delete_identity_override
-from environments.identities.tests.factories import IdentityFactory
 from features import services as feature_services
 from features.models import FeatureState
+from identities.services import create_identity_override, delete_identity_override
+from identities.tests.factories import IdentityFactory
 from tests.receivers import HTTPReceiver, Reply
 from webhooks import runner
 from webhooks.models import DeliveryStatus, EnvironmentWebhook, OrganisationWebhook, WebhookDelivery

@@ -21,13 +21,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from environments.identities import services as identity_services
-from environments.identities.models import Identity, Trait
 from environments.models import Environment
 from environments.services import create_server_key
 from features import services as feature_services
 from features.models import Feature
 from features.services import create_feature_states_for_environment
+from identities import services as identity_services
+from identities.models import Identity, Trait
 from organisations.models import Organisation
 from organisations.services import create_organisation
 from projects.models import Project

@@ -6,16 +6,16 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from environments.identities import services
-from environments.identities.models import (
+from features.models import Feature, FeatureState
+from features.serializers import FEATURE_STATE_FIELDS, FeatureStateValueField
+from identities import services
+from identities.models import (
     MAX_64_BIT_INTEGER,
     MIN_64_BIT_INTEGER,
     TRAIT_STRING_VALUE_LIMIT,
     Identity,
     Trait,
 )
-from features.models import Feature, FeatureState
-from features.serializers import FEATURE_STATE_FIELDS, FeatureStateValueField
 
 
 class IdentitySerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import AuditedModelAdmin
-from environments.identities.models import Identity, Trait
+from identities.models import Identity, Trait
 
 
 class TraitInline(admin.TabularInline):

@@ -11,10 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.viewsets import ReplicaListMixin
-from environments.identities import services
-from environments.identities.filters import IdentityFilterSet
-from environments.identities.models import Identity, Trait
-from environments.identities.serializers import (
+from environments.mixins import EnvironmentNestedMixin
+from features.models import FeatureState
+from identities import services
+from identities.filters import IdentityFilterSet
+from identities.models import Identity, Trait
+from identities.serializers import (
     CloneIdentityOverridesSerializer,
     DeleteTraitsSerializer,
     IdentityFeatureStateSerializer,
@@ -22,8 +24,6 @@ from environments.identities.serializers import (
     TraitKeysSerializer,
     TraitSerializer,
 )
-from environments.mixins import EnvironmentNestedMixin
-from features.models import FeatureState
 from permissions.access import HasPermission
 from permissions.models import MANAGE_IDENTITIES, VIEW_IDENTITIES
 

@@ -1,6 +1,6 @@
 import factory
 
-from environments.identities.models import Identity, Trait
+from identities.models import Identity, Trait
 
 
 class IdentityFactory(factory.django.DjangoModelFactory):

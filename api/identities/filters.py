@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import QuerySet
 
-from environments.identities.models import Identity
+from identities.models import Identity
 
 
 class IdentityFilterSet(django_filters.FilterSet):

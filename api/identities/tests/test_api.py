@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from environments.identities import services
-from environments.identities.models import Identity, Trait
-from environments.identities.tests.factories import IdentityFactory, TraitFactory
 from environments.models import Environment
 from environments.tests.factories import EnvironmentFactory
 from features import services as feature_services
 from features.models import FeatureState, FeatureStateValue
 from features.tests.factories import FeatureFactory
+from identities import services
+from identities.models import Identity, Trait
+from identities.tests.factories import IdentityFactory, TraitFactory
 from projects.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

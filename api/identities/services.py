@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.audit import AuditAction, record, snapshot
-from environments.identities.models import Identity, Trait
 from environments.models import Environment
 from environments.versions import mark_environments_changed
 from features.models import Feature, FeatureState, FeatureStateValue
 from features.services import copy_feature_states, feature_state_snapshot, json_typed_value, update_feature_state
+from identities.models import Identity, Trait
 
 IDENTIFIER_TAKEN = "An identity with this identifier already exists in this environment."
 TRAIT_KEY_TAKEN = "This identity already has a trait with this key."

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class IdentitiesConfig(AppConfig):
-    name = "environments.identities"
+    name = "identities"
     label = "identities"
     verbose_name = "Identities and traits"

@@ -1,13 +1,13 @@
 from django.urls import include, path
 from rest_framework_nested import routers
 
-from environments.identities.views import (
+from environments.views import EnvironmentViewSet
+from identities.views import (
     EnvironmentTraitViewSet,
     IdentityFeatureStateViewSet,
     IdentityViewSet,
     TraitViewSet,
 )
-from environments.views import EnvironmentViewSet
 
 # The parent is registered only to nest under it; its own routes live in environments.urls.
 parents = routers.SimpleRouter()
