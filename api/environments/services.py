@@ -10,6 +10,7 @@ from django.db import transaction
 from core.audit import AuditAction, record, snapshot
 from environments import versions
 from environments.models import Environment, EnvironmentAPIKey
+from environments.signals import environment_cloned, environment_created
 from environments.versions import mark_environments_changed
 
 
@@ -50,11 +51,9 @@ def delete_server_key(api_key: EnvironmentAPIKey, user: Any) -> None:
 
 def create_environment(data: dict[str, Any], user: Any) -> Environment:
     """An environment with a default state for every feature of its project, all or nothing."""
-    from features.services import create_feature_states_for_environment
-
     with transaction.atomic():
         environment = Environment.objects.create(**data)
-        create_feature_states_for_environment(environment)
+        environment_created.send(sender=Environment, environment=environment)
         record(actor=user, action=AuditAction.CREATE, instance=environment)
     return environment
 
@@ -102,39 +101,13 @@ def clone_environment(source: Environment, name: str, user: Any = None) -> Envir
     priorities, with their states). Identities, identity overrides and server
     keys stay with ``source``. All or nothing: one transaction.
     """
-    # Imported here: features.services imports this module.
-    from features.models import FeatureSegment, FeatureState
-    from features.services import copy_feature_states
-
     with transaction.atomic():
         clone = Environment.objects.create(
             project_id=source.project_id,
             name=name,
             **{field: getattr(source, field) for field in CLONED_ENVIRONMENT_FIELDS},
         )
-
-        source_segments = list(FeatureSegment.objects.filter(environment=source).order_by("id"))
-        clone_segments = FeatureSegment.objects.bulk_create(
-            [
-                FeatureSegment(
-                    feature_id=feature_segment.feature_id,
-                    segment_id=feature_segment.segment_id,
-                    environment=clone,
-                    priority=feature_segment.priority,
-                )
-                for feature_segment in source_segments
-            ]
-        )
-        clone_segment_ids = {
-            source_segment.pk: clone_segment.pk
-            for source_segment, clone_segment in zip(source_segments, clone_segments, strict=True)
-        }
-
-        # Environment defaults and segment overrides; identity overrides stay behind.
-        copy_feature_states(
-            list(FeatureState.objects.filter(environment=source, identity__isnull=True).order_by("id")),
-            lambda state: {"environment": clone, "feature_segment_id": clone_segment_ids.get(state.feature_segment_id)},
-        )
+        environment_cloned.send(sender=Environment, source=source, clone=clone)
         record(
             actor=user, action=AuditAction.CREATE, instance=clone, log=f"Environment cloned from {source.name}: {clone}"
         )

@@ -251,6 +251,39 @@ def create_feature_states_for_environment(environment: Environment) -> list[Feat
         return _create_states([(feature, environment) for feature in features], project)
 
 
+def environment_created(sender: Any, environment: Environment, **kwargs: Any) -> None:
+    """``environments.signals.environment_created``: a default state for every feature."""
+    create_feature_states_for_environment(environment)
+
+
+def environment_cloned(sender: Any, source: Environment, clone: Environment, **kwargs: Any) -> None:
+    """``environments.signals.environment_cloned``: every segment override and environment default of ``source``.
+
+    Same priorities, with their states (enabled, value, variant shares); identity
+    overrides stay with ``source``.
+    """
+    source_segments = list(FeatureSegment.objects.filter(environment=source).order_by("id"))
+    clone_segments = FeatureSegment.objects.bulk_create(
+        [
+            FeatureSegment(
+                feature_id=feature_segment.feature_id,
+                segment_id=feature_segment.segment_id,
+                environment=clone,
+                priority=feature_segment.priority,
+            )
+            for feature_segment in source_segments
+        ]
+    )
+    clone_segment_ids = {
+        source_segment.pk: clone_segment.pk
+        for source_segment, clone_segment in zip(source_segments, clone_segments, strict=True)
+    }
+    copy_feature_states(
+        list(FeatureState.objects.filter(environment=source, identity__isnull=True).order_by("id")),
+        lambda state: {"environment": clone, "feature_segment_id": clone_segment_ids.get(state.feature_segment_id)},
+    )
+
+
 def check_default_allocations(feature: Feature, allocation: float, exclude_option_id: int | None = None) -> None:
     """Refuse variants whose default shares would add up to more than 100%."""
     others = MultivariateFeatureOption.objects.filter(feature=feature).exclude(pk=exclude_option_id)

@@ -15,7 +15,6 @@ from collections import defaultdict
 from django.db import models
 
 from core.audit import Audited, AuditScope
-from features.models import Feature
 from projects.models import Project
 
 
@@ -69,7 +68,10 @@ class Segment(Audited):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="segments")
-    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="segments", null=True, blank=True)
+    # By name: features sit above segments (a feature's states override segments, not the reverse).
+    feature = models.ForeignKey(
+        "features.Feature", on_delete=models.CASCADE, related_name="segments", null=True, blank=True
+    )
     name = models.CharField(max_length=2000)
     description = models.TextField(null=True, blank=True)
     created_date = models.DateTimeField(auto_now_add=True)

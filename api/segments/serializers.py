@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from features.models import Feature
 from projects.models import Project
 from segments import services
 from segments.models import Condition, Segment, SegmentRule
@@ -97,8 +96,9 @@ class ProjectFeatureField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         view = self.context.get("view")
         if view is None or getattr(view, "swagger_fake_view", False):
-            return Feature.objects.none()
-        return Feature.objects.filter(project=view.get_project())
+            # The model the foreign key names (features sit above segments, so no import).
+            return Segment.feature.field.related_model.objects.none()
+        return view.get_project().features.all()
 
 
 class SegmentSerializer(serializers.ModelSerializer):
