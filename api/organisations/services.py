@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import exceptions
 
 from core.audit import AuditAction, record, snapshot
@@ -24,6 +25,18 @@ from users.models import User
 from users.services import site_domain
 
 logger = logging.getLogger("banderole.organisations")
+
+
+def has_valid_invite(email: str, invite_hash: str) -> bool:
+    """An email invite for this address, or the hash of an invite link that has not expired.
+
+    Sign-up (``users``) asks through ``users.services.has_valid_invite``; installed in ``organisations.apps``.
+    """
+    if Invite.objects.filter(email__iexact=email).exists():
+        return True
+    if invite_hash:
+        return InviteLink.objects.filter(hash=invite_hash).exclude(expires_at__lte=timezone.now()).exists()
+    return False
 
 
 @transaction.atomic
