@@ -24,7 +24,9 @@ class Project(Audited):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="projects")
     created_date = models.DateTimeField(auto_now_add=True)
     hide_disabled_flags = models.BooleanField(default=False, help_text="Leave disabled flags out of SDK responses.")
-    prevent_flag_defaults = models.BooleanField(default=True)
+    prevent_flag_defaults = models.BooleanField(
+        default=False, help_text="Start new features disabled and without a value in every environment."
+    )
     enable_realtime_updates = models.BooleanField(default=False)
     only_allow_lower_case_feature_names = models.BooleanField(default=True)
     feature_name_regex = models.CharField(max_length=255, null=True, blank=True)

@@ -189,7 +189,6 @@ def test_project_change__admin__entry_with_source_admin(superuser_client, superu
         {
             "name": "Web v2",
             "organisation": organisation.id,
-            "prevent_flag_defaults": "on",
             "only_allow_lower_case_feature_names": "on",
             "stale_flags_limit_days": 30,
             "max_segments_allowed": 100,

@@ -45,8 +45,6 @@ def populated(project, environment, admin_user):
         banner_colour="#ff0000",
     )
     environment.refresh_from_db()
-    project.prevent_flag_defaults = False
-    project.save(update_fields=["prevent_flag_defaults"])
     number = feature_services.create_feature(project, {"name": "limit", "initial_value": "42"}, admin_user)
     switch = feature_services.create_feature(project, {"name": "switch", "default_enabled": True}, admin_user)
     banner = feature_services.create_feature(

@@ -11,9 +11,8 @@ from users.models import User
 
 @pytest.fixture
 def defaults_project(project: Project) -> Project:
-    """The shared project with flag defaults on, so initial values reach every environment."""
-    project.prevent_flag_defaults = False
-    project.save(update_fields=["prevent_flag_defaults"])
+    """The shared project: flag defaults are on for new projects, so initial values reach every environment."""
+    assert project.prevent_flag_defaults is False
     return project
 
 

@@ -47,7 +47,8 @@ def test_create_feature__environments_exist__one_state_each_with_initial_value(d
 
 
 def test_create_feature__prevent_flag_defaults__states_disabled_without_value(project, environment, admin_user):
-    assert project.prevent_flag_defaults is True
+    project.prevent_flag_defaults = True
+    project.save(update_fields=["prevent_flag_defaults"])
 
     feature = services.create_feature(
         project, {"name": "limit", "initial_value": "10", "default_enabled": True}, admin_user

@@ -25,8 +25,8 @@ def _fresh_compiled_environments():
 
 @pytest.fixture
 def sdk_project(project: Project) -> Project:
-    project.prevent_flag_defaults = False
-    project.save(update_fields=["prevent_flag_defaults"])
+    # New projects apply flag defaults (Flagsmith's default), so initial values are served.
+    assert project.prevent_flag_defaults is False
     return project
 
 

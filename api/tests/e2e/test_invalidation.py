@@ -102,7 +102,7 @@ def setup(servers: Servers) -> Setup:
     project = admin.call(
         "POST",
         "projects/",
-        {"name": "Invalidation", "organisation": organisation["id"], "prevent_flag_defaults": False},
+        {"name": "Invalidation", "organisation": organisation["id"]},
         201,
     )
     environment = admin.call("POST", "environments/", {"name": "Live", "project": project["id"]}, 201)

@@ -297,7 +297,7 @@ def build_configuration(base_url: str, email: str, password: str) -> Configurati
     project = admin.call(
         "POST",
         "projects/",
-        {"name": "SDK Compat", "organisation": organisation["id"], "prevent_flag_defaults": False},
+        {"name": "SDK Compat", "organisation": organisation["id"]},
         201,
     )
     environment = admin.call("POST", "environments/", {"name": "Production", "project": project["id"]}, 201)

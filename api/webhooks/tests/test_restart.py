@@ -27,7 +27,7 @@ from webhooks.models import EnvironmentWebhook
 
 organisation = OrganisationFactory()
 admin = MembershipFactory(organisation=organisation, role=OrganisationRole.ADMIN).user
-project = ProjectFactory(organisation=organisation, prevent_flag_defaults=False)
+project = ProjectFactory(organisation=organisation)
 environment = EnvironmentFactory(project=project)
 feature = create_feature(project, {"name": "restart_flag"}, admin)
 EnvironmentWebhook.objects.create(environment=environment, url="%(url)s", secret="restart-secret")

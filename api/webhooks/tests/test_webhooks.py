@@ -36,8 +36,6 @@ def receiver():
 
 @pytest.fixture
 def feature(project, environment, admin_user):
-    project.prevent_flag_defaults = False
-    project.save(update_fields=["prevent_flag_defaults"])
     return feature_services.create_feature(project, {"name": "checkout", "initial_value": "blue"}, admin_user)
 
 
@@ -273,7 +271,7 @@ def test_in_process_runner__after_commit__delivers_in_background(settings, recei
     settings.TASK_RUN_METHOD = "SEPARATE_THREAD"
     organisation = OrganisationFactory()
     admin = MembershipFactory(organisation=organisation, role=OrganisationRole.ADMIN).user
-    project = ProjectFactory(organisation=organisation, prevent_flag_defaults=False)
+    project = ProjectFactory(organisation=organisation)
     environment = EnvironmentFactory(project=project)
     feature = feature_services.create_feature(project, {"name": "bg"}, admin)
     EnvironmentWebhook.objects.create(environment=environment, url=receiver.url, secret=SECRET)
