@@ -274,7 +274,7 @@ CACHE_ENVIRONMENT_DOCUMENT_SECONDS = env_int("CACHE_ENVIRONMENT_DOCUMENT_SECONDS
 CACHE_ENVIRONMENT_DOCUMENT_BACKEND = env_str(
     "CACHE_ENVIRONMENT_DOCUMENT_BACKEND", "django.core.cache.backends.db.DatabaseCache"
 )
-CACHE_ENVIRONMENT_DOCUMENT_LOCATION = env_str("CACHE_ENVIRONMENT_DOCUMENT_LOCATION", "environment_documents")
+CACHE_ENVIRONMENT_DOCUMENT_LOCATION = env_str("CACHE_ENVIRONMENT_DOCUMENT_LOCATION", "environment-documents")
 CACHE_ENVIRONMENT_DOCUMENT_OPTIONS = env_json_object("CACHE_ENVIRONMENT_DOCUMENT_OPTIONS", {})
 CACHE_ENVIRONMENT_DOCUMENT_ENABLED = (
     CACHE_ENVIRONMENT_DOCUMENT_MODE == "PERSISTENT" or CACHE_ENVIRONMENT_DOCUMENT_SECONDS > 0
@@ -500,7 +500,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_THROTTLE_RATE", "20/min"),
-        "signup": env_str("SIGNUP_THROTTLE_RATE", "10/min"),
+        "signup": env_str("SIGNUP_THROTTLE_RATE", "10000/min"),
         "invite": env_str("INVITE_THROTTLE_RATE", "10/min"),
         "password_reset": env_str("PASSWORD_RESET_THROTTLE_RATE", "5/min"),
         "user": env_str("USER_THROTTLE_RATE", None),
@@ -566,7 +566,9 @@ REALTIME_URL = env_str("REALTIME_URL", "").rstrip("/")
 # --- CORS ------------------------------------------------------------------------
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ORIGIN_ALLOW_ALL", True)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
-FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS = env_list("FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS", ["sentry-trace"])
+FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS = env_list(
+    "FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS", ["sentry-trace", "traceparent", "tracestate", "baggage"]
+)
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",

@@ -206,13 +206,16 @@ def test_invites__over_invite_throttle_rate__429(monkeypatch, organisation, admi
 # --- CORS --------------------------------------------------------------------------------------
 
 
-def test_cors__extra_allow_headers__default_sentry_trace_and_custom_ones(clean_env: dict[str, str]) -> None:  # noqa: F811
+def test_cors__extra_allow_headers__default_flagsmith_tracing_headers_and_custom_ones(
+    clean_env: dict[str, str],
+) -> None:  # noqa: F811
     default = _requests_under(clean_env, "app.settings.local")
     custom = _requests_under(
         clean_env, "app.settings.local", FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS="my-header-1,my-header-2"
     )
 
-    assert "sentry-trace" in default["allow_headers"]
+    # Flagsmith 2.265's default (api/app/settings/common.py:1264): Sentry's and W3C trace context headers.
+    assert {"sentry-trace", "traceparent", "tracestate", "baggage"} <= set(default["allow_headers"].split(", "))
     assert "x-environment-key" in default["allow_headers"]
     assert {"my-header-1", "my-header-2", "x-environment-key"} <= set(custom["allow_headers"].split(", "))
     assert "sentry-trace" not in custom["allow_headers"]

@@ -463,6 +463,26 @@ def test_local_settings__axes_only_user_failures_false__locks_out_by_ip_address_
     assert "username" in parameters
 
 
+def test_production_settings__throttle_rates_unset__flagsmith_defaults(clean_env: dict[str, str]) -> None:
+    env = {name: value for name, value in clean_env.items() if not name.endswith("_THROTTLE_RATE")}
+    env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/unused"
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"
+    )
+
+    result = _run(["-c", script], env, "app.settings.production")
+
+    assert result.returncode == 0, result.stderr
+    rates = json.loads(result.stdout.strip().splitlines()[-1])
+    # Flagsmith 2.265, api/app/settings/common.py:344-375 (its invite rate is fixed there).
+    assert rates["login"] == "20/min"
+    assert rates["signup"] == "10000/min"
+    assert rates["invite"] == "10/min"
+    assert rates["user"] is None
+    assert rates["master_api_key"] is None
+
+
 # --- settings used at run time ------------------------------------------------------------------
 
 
