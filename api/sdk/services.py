@@ -128,7 +128,10 @@ def _update_trait_values(values_by_trait_id: dict[int, Any]) -> None:
             Trait.objects.filter(id=trait_id).update(**Trait.value_fields(value))
         return
     columns = list(_TRAIT_VALUE_CASTS)
-    row = "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in _TRAIT_VALUE_CASTS.values()) + ")"
+    # Each value is parenthesised before its cast: Django's psycopg binds parameters on the
+    # client, so -9223372036854775808 reaches PostgreSQL as a literal, and ``-9223372036854775808::bigint``
+    # is the negation of 9223372036854775808::bigint, which is out of range.
+    row = "((%s)::bigint, " + ", ".join(f"(%s)::{cast}" for cast in _TRAIT_VALUE_CASTS.values()) + ")"
     params: list[Any] = []
     for trait_id, value in values_by_trait_id.items():
         fields = Trait.value_fields(value)

@@ -406,6 +406,27 @@ def test_traits_increment__past_64_bits__400(client_key_client):
     assert Trait.objects.get(trait_key="logins").trait_value == 2**63 - 1
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("extreme", [-(2**63), 2**63 - 1])
+def test_post_identities__stored_integer_trait_changes_to_64_bit_extreme__200_stored(client_key_client, extreme):
+    # A changed trait is written by one UPDATE ... FROM (VALUES ...) on PostgreSQL; -2**63 as a
+    # bare literal before ::bigint would be read as the negation of an out-of-range number.
+    _identify(
+        client_key_client, "u1", [{"trait_key": "score", "trait_value": 5}, {"trait_key": "plan", "trait_value": "a"}]
+    )
+
+    response = _identify(
+        client_key_client,
+        "u1",
+        [{"trait_key": "score", "trait_value": extreme}, {"trait_key": "plan", "trait_value": "b"}],
+    )
+
+    assert response.status_code == 200, response.content
+    assert _traits(response)["score"]["trait_value"] == extreme
+    assert Trait.objects.get(trait_key="score").trait_value == extreme
+    assert Trait.objects.get(trait_key="plan").trait_value == "b"
+
+
 # ---- analytics -------------------------------------------------------------------------------------
 
 
