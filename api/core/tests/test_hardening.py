@@ -207,8 +207,8 @@ def test_invites__over_invite_throttle_rate__429(monkeypatch, organisation, admi
 
 
 def test_cors__extra_allow_headers__default_flagsmith_tracing_headers_and_custom_ones(
-    clean_env: dict[str, str],
-) -> None:  # noqa: F811
+    clean_env: dict[str, str],  # noqa: F811
+) -> None:
     default = _requests_under(clean_env, "app.settings.local")
     custom = _requests_under(
         clean_env, "app.settings.local", FLAGSMITH_CORS_EXTRA_ALLOW_HEADERS="my-header-1,my-header-2"
