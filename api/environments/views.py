@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.viewsets import ReplicaListMixin
+from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from environments import services
 from environments.filters import EnvironmentFilterSet
 from environments.mixins import EnvironmentNestedMixin
@@ -23,7 +23,7 @@ from permissions.serializers import MyPermissionsSerializer, PermissionKeySerial
 from projects.models import Project
 
 
-class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+class EnvironmentViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
     """Environments, addressed by their client key: ``environments/{api_key}/``.
 
     VIEW_ENVIRONMENT reads; environment admins change and delete; CREATE_ENVIRONMENT on
@@ -34,6 +34,7 @@ class EnvironmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     permission_classes = [HasPermission]
     permission_keys = {
         "retrieve": VIEW_ENVIRONMENT,
+        "get_by_uuid": VIEW_ENVIRONMENT,
         "my_permissions": VIEW_ENVIRONMENT,
         "update": ADMIN,
         "partial_update": ADMIN,

@@ -139,3 +139,15 @@ class FeatureSegmentFilterSet(django_filters.FilterSet):
     class Meta:
         model = FeatureSegment
         fields = ["environment", "feature"]
+
+
+class SimpleFeatureStateFilterSet(django_filters.FilterSet):
+    """``features/featurestates/``: the states of one environment, as Flagsmith filters them."""
+
+    environment = django_filters.NumberFilter(field_name="environment_id", required=True)
+    feature = django_filters.NumberFilter(field_name="feature_id")
+    feature_segment = django_filters.NumberFilter(field_name="feature_segment_id")
+
+    class Meta:
+        model = FeatureState
+        fields = ["environment", "feature", "feature_segment"]

@@ -87,6 +87,9 @@ class Feature(Audited):
     created_date = models.DateTimeField(auto_now_add=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="features")
     owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="owned_features")
+    group_owners = models.ManyToManyField(
+        "organisations.UserPermissionGroup", blank=True, related_name="owned_features"
+    )
 
     objects = FeatureQuerySet.as_manager()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,6 +22,7 @@ from features.models import (
     MultivariateFeatureStateValue,
     Tag,
 )
+from organisations.models import UserPermissionGroup
 from projects.models import Project
 from segments.models import Segment
 from users.models import User
@@ -101,7 +103,14 @@ class ProjectTagField(serializers.PrimaryKeyRelatedField):
 class FeatureOwnerSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ("id", "email", "first_name", "last_name")
+        fields = ("id", "email", "first_name", "last_name", "last_login", "uuid")
+        read_only_fields = fields
+
+
+class FeatureGroupOwnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserPermissionGroup
+        fields = ("id", "name")
         read_only_fields = fields
 
 
@@ -111,12 +120,51 @@ class FeatureOwnersInputSerializer(serializers.Serializer):
     user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
 
 
+class FeatureGroupOwnersInputSerializer(serializers.Serializer):
+    """The body of add-group-owners/ and remove-group-owners/."""
+
+    group_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
+
+
+class _OrganisationMemberField(serializers.PrimaryKeyRelatedField):
+    """A member of the feature's organisation, written as an id and read as the owner object."""
+
+    default_error_messages = {"does_not_exist": "User {pk_value} is not a member of this organisation."}
+
+    def get_queryset(self):
+        return User.objects.filter(memberships__organisation_id=self.root._project().organisation_id)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value: User) -> dict[str, Any]:
+        return FeatureOwnerSerializer(value).data
+
+
+class _OrganisationGroupField(serializers.PrimaryKeyRelatedField):
+    """A group of the feature's organisation, written as an id and read as ``{id, name}``."""
+
+    default_error_messages = {"does_not_exist": "Group {pk_value} is not a group of this organisation."}
+
+    def get_queryset(self):
+        return UserPermissionGroup.objects.filter(organisation_id=self.root._project().organisation_id)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value: UserPermissionGroup) -> dict[str, Any]:
+        return FeatureGroupOwnerSerializer(value).data
+
+
 class FeatureSerializer(serializers.ModelSerializer):
     """A feature as the dashboard reads and writes it; variants may be given on create."""
 
     multivariate_options = MultivariateFeatureOptionSerializer(many=True, required=False)
     tags = ProjectTagField(many=True, required=False)
-    owners = FeatureOwnerSerializer(many=True, read_only=True)
+    # Given on create (as Flagsmith's Terraform provider sends them); afterwards they
+    # change through add-owners/ and add-group-owners/, so an update ignores them.
+    owners = _OrganisationMemberField(many=True, required=False)
+    group_owners = _OrganisationGroupField(many=True, required=False)
 
     class Meta:
         model = Feature
@@ -135,8 +183,16 @@ class FeatureSerializer(serializers.ModelSerializer):
             "multivariate_options",
             "tags",
             "owners",
+            "group_owners",
         )
         read_only_fields = ("id", "uuid", "created_date", "project")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, (list, QuerySet)):
+            fields["owners"] = _OrganisationMemberField(many=True, read_only=True)
+            fields["group_owners"] = _OrganisationGroupField(many=True, read_only=True)
+        return fields
 
     def _project(self) -> Project:
         if self.instance is not None:
@@ -164,6 +220,18 @@ class FeatureSerializer(serializers.ModelSerializer):
         if total > 100:
             raise serializers.ValidationError(f"The default allocations add up to {total:g}%, over 100%.")
         return options
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if (
+            self.instance is None
+            and self._project().enforce_feature_owners
+            and not data.get("owners")
+            and not data.get("group_owners")
+        ):
+            raise serializers.ValidationError(
+                {"owners": ["This project requires at least one owner or group owner when creating a feature."]}
+            )
+        return data
 
     def create(self, validated_data: dict[str, Any]) -> Feature:
         return services.create_feature(self._project(), validated_data, self.context["request"].user)
@@ -314,7 +382,9 @@ class FeatureSegmentSerializer(serializers.ModelSerializer):
         min_value=0,
         max_value=MAX_32_BIT_INTEGER,
         required=False,
-        help_text="0 is the top. On create the override goes here (the others move down) or, without it, last.",
+        # Flagsmith's Terraform provider sends null when no priority is configured.
+        allow_null=True,
+        help_text="0 is the top. On create the override goes here (the others move down) or, without it (or null), last.",
     )
     segment_name = serializers.CharField(source="segment.name", read_only=True)
     is_feature_specific = serializers.SerializerMethodField()
@@ -340,6 +410,8 @@ class FeatureSegmentSerializer(serializers.ModelSerializer):
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
+            if "priority" in data and data["priority"] is None:
+                raise serializers.ValidationError({"priority": ["An override's priority cannot be null."]})
             for name in ("feature", "segment", "environment"):
                 if name in data and data[name] != getattr(self.instance, name):
                     raise serializers.ValidationError(
@@ -581,3 +653,109 @@ class SegmentOverrideFeatureStateSerializer(serializers.ModelSerializer):
         model = FeatureState
         fields = FEATURE_STATE_FIELDS
         read_only_fields = fields
+
+
+# --- features/featurestates/ (Flagsmith's id-addressed feature states) ------------------
+
+
+class _VisibleFeatureSegmentField(serializers.PrimaryKeyRelatedField):
+    """A segment override in an environment the caller can see."""
+
+    def get_queryset(self):
+        return FeatureSegment.objects.filter(
+            environment__in=Environment.objects.for_user(self.context["request"].user)
+        ).select_related("feature_state")
+
+
+@extend_schema_field({"type": "integer"})
+class _VisibleFeatureOptionField(serializers.PrimaryKeyRelatedField):
+    """A variant of a feature the caller can see; validate() checks it is the state's own feature's."""
+
+    def get_queryset(self):
+        return MultivariateFeatureOption.objects.filter(
+            feature__in=Feature.objects.for_user(self.context["request"].user)
+        )
+
+
+class _SimpleShareSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    multivariate_feature_option = _VisibleFeatureOptionField()
+    percentage_allocation = serializers.FloatField(min_value=0, max_value=100, default=100)
+
+
+class SimpleFeatureStateSerializer(FeatureStateSerializer):
+    """A feature state named by ids, as Flagsmith's ``features/featurestates/`` reads and writes it.
+
+    The value is in the typed shape ``{type, string_value, integer_value,
+    boolean_value}`` (plain JSON values are accepted too). A create names a
+    segment override (``feature_segment``): an override is made with its state,
+    so the create fills in that state. An update may not move the state to
+    another feature, environment or override.
+    """
+
+    feature = _VisibleFeatureField()
+    environment = _VisibleEnvironmentField()
+    feature_segment = _VisibleFeatureSegmentField(required=False, allow_null=True)
+    feature_state_value = TypedFeatureStateValueField(required=False, allow_null=True)
+    multivariate_feature_state_values = _SimpleShareSerializer(many=True, required=False)
+
+    class Meta(FeatureStateSerializer.Meta):
+        read_only_fields = ("id", "uuid", "created_at", "updated_at")
+
+    def to_representation(self, instance: FeatureState) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["feature_segment"] = instance.feature_segment_id
+        data["identity"] = instance.identity_id
+        return data
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            current = {
+                "feature": self.instance.feature,
+                "environment": self.instance.environment,
+                "feature_segment": self.instance.feature_segment,
+            }
+            for name, value in current.items():
+                if name in data and data[name] != value:
+                    raise serializers.ValidationError(
+                        {name: [f"The {name.replace('_', ' ')} of a feature state cannot change."]}
+                    )
+            feature = self.instance.feature
+        else:
+            feature, environment = data["feature"], data["environment"]
+            if environment.project_id != feature.project_id:
+                raise serializers.ValidationError({"feature": ["The feature is not in the environment's project."]})
+            feature_segment = data.get("feature_segment")
+            if feature_segment is None:
+                raise serializers.ValidationError(
+                    {
+                        "feature_segment": [
+                            "Every feature already has its environment default: change it with PUT "
+                            "features/featurestates/{id}/. Identity overrides are made under "
+                            "environments/{api_key}/identities/{id}/featurestates/."
+                        ]
+                    }
+                )
+            if feature_segment.feature_id != feature.pk or feature_segment.environment_id != environment.pk:
+                raise serializers.ValidationError(
+                    {"feature_segment": ["The segment override is of another feature or environment."]}
+                )
+        for share in data.get("multivariate_feature_state_values", []):
+            if share["multivariate_feature_option"].feature_id != feature.pk:
+                raise serializers.ValidationError(
+                    {"multivariate_feature_state_values": ["A variant of another feature cannot be given a share."]}
+                )
+        return data
+
+    def _state_changes(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        names = ("enabled", "feature_state_value", "multivariate_feature_state_values")
+        return {name: validated_data[name] for name in names if name in validated_data}
+
+    def create(self, validated_data: dict[str, Any]) -> FeatureState:
+        state = validated_data["feature_segment"].feature_state
+        return services.update_feature_state(state, self._state_changes(validated_data), self.context["request"].user)
+
+    def update(self, instance: FeatureState, validated_data: dict[str, Any]) -> FeatureState:
+        return services.update_feature_state(
+            instance, self._state_changes(validated_data), self.context["request"].user
+        )

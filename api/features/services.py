@@ -30,8 +30,9 @@ from features.models import (
     MultivariateFeatureStateValue,
     Tag,
 )
-from organisations.models import UserOrganisation
+from organisations.models import UserOrganisation, UserPermissionGroup
 from projects.models import Project
+from users.models import User
 
 _INTEGER_STRING = re.compile(r"^-?[0-9]+$")
 
@@ -81,6 +82,7 @@ def feature_snapshot(feature: Feature) -> dict[str, Any]:
         {
             "tags": sorted(feature.tags.values_list("id", flat=True)),
             "owners": sorted(feature.owners.values_list("id", flat=True)),
+            "group_owners": sorted(feature.group_owners.values_list("id", flat=True)),
         },
     )
 
@@ -202,11 +204,15 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
     """Create a feature, its variants and its default state in every environment of the project.
 
     ``data`` is validated model fields plus an optional ``multivariate_options``
-    list of validated option fields.
+    list of validated option fields, and optional ``owners`` (users) and
+    ``group_owners`` (groups) of the project's organisation. Without owners, a
+    signed-in creator owns the feature (as in Flagsmith; an API key owns nothing).
     """
     data = dict(data)
     options_data = data.pop("multivariate_options", None) or []
     tags = data.pop("tags", None)
+    owners = data.pop("owners", None) or ([user] if isinstance(user, User) else [])
+    group_owners = data.pop("group_owners", None) or []
     if options_data:
         data["type"] = FeatureType.MULTIVARIATE
     try:
@@ -219,6 +225,8 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
             feature = Feature.objects.create(project=project, **data)
             if tags:
                 feature.tags.set(tags)
+            feature.owners.set(owners)
+            feature.group_owners.set(group_owners)
             MultivariateFeatureOption.objects.bulk_create(
                 [MultivariateFeatureOption(feature=feature, **option) for option in options_data]
             )
@@ -476,6 +484,43 @@ def remove_feature_owners(feature: Feature, user_ids: list[int], user: Any) -> F
     with transaction.atomic():
         before = feature_snapshot(feature)
         feature.owners.remove(*current_owners)
+        record(actor=user, action=AuditAction.UPDATE, instance=feature, before=before, after=feature_snapshot(feature))
+    return feature
+
+
+def _organisation_group_ids(feature: Feature, group_ids: Iterable[int]) -> set[int]:
+    return set(
+        UserPermissionGroup.objects.filter(
+            organisation_id=feature.project.organisation_id, pk__in=list(group_ids)
+        ).values_list("pk", flat=True)
+    )
+
+
+def _refuse_unknown_groups(unknown: set[int]) -> None:
+    if unknown:
+        ids = ", ".join(str(group_id) for group_id in sorted(unknown))
+        raise ValidationError({"group_ids": [f"Not groups of the feature's organisation: {ids}."]})
+
+
+def add_feature_group_owners(feature: Feature, group_ids: list[int], user: Any) -> Feature:
+    """Make groups of the feature's organisation its owners; another organisation's group is refused."""
+    wanted = set(group_ids)
+    _refuse_unknown_groups(wanted - _organisation_group_ids(feature, wanted))
+    with transaction.atomic():
+        before = feature_snapshot(feature)
+        feature.group_owners.add(*wanted)
+        record(actor=user, action=AuditAction.UPDATE, instance=feature, before=before, after=feature_snapshot(feature))
+    return feature
+
+
+def remove_feature_group_owners(feature: Feature, group_ids: list[int], user: Any) -> Feature:
+    """Remove group owners; ids of groups that do not own the feature are refused, and nothing changes."""
+    wanted = set(group_ids)
+    current = set(feature.group_owners.filter(pk__in=wanted).values_list("pk", flat=True))
+    _refuse_unknown_groups(wanted - current - _organisation_group_ids(feature, wanted))
+    with transaction.atomic():
+        before = feature_snapshot(feature)
+        feature.group_owners.remove(*current)
         record(actor=user, action=AuditAction.UPDATE, instance=feature, before=before, after=feature_snapshot(feature))
     return feature
 

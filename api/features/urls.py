@@ -4,10 +4,14 @@ from rest_framework_nested import routers
 from environments.views import EnvironmentViewSet
 from features.views import (
     CreateSegmentOverrideView,
+    FeatureByUUIDView,
     FeatureSegmentViewSet,
+    FeatureStateByUUIDView,
     FeatureStateViewSet,
     FeatureViewSet,
     MultivariateFeatureOptionViewSet,
+    MultivariateOptionByUUIDView,
+    SimpleFeatureStateViewSet,
     TagViewSet,
 )
 from projects.views import ProjectViewSet
@@ -30,8 +34,21 @@ environment_router.register("featurestates", FeatureStateViewSet, basename="envi
 
 feature_segment_router = routers.SimpleRouter()
 feature_segment_router.register("features/feature-segments", FeatureSegmentViewSet, basename="feature-segment")
+feature_segment_router.register("features/featurestates", SimpleFeatureStateViewSet, basename="featurestate")
 
 urlpatterns = [
+    # Flagsmith's uuid lookups (its Terraform provider keeps objects by uuid).
+    path("features/get-by-uuid/<uuid:uuid>/", FeatureByUUIDView.as_view(), name="feature-get-by-uuid"),
+    path(
+        "features/featurestates/get-by-uuid/<uuid:uuid>/",
+        FeatureStateByUUIDView.as_view(),
+        name="featurestate-get-by-uuid",
+    ),
+    path(
+        "multivariate/options/get-by-uuid/<uuid:uuid>/",
+        MultivariateOptionByUUIDView.as_view(),
+        name="multivariate-option-get-by-uuid",
+    ),
     path("", include(project_router.urls)),
     path("", include(feature_router.urls)),
     path("", include(environment_router.urls)),

@@ -6,21 +6,27 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.viewsets import ReplicaListMixin
+from core.viewsets import ReplicaListMixin, UUIDLookupMixin, UUIDLookupView
 from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment
 from features import services
-from features.filters import FeatureFilterSet, FeatureSegmentFilterSet, FeatureStateFilterSet
+from features.filters import (
+    FeatureFilterSet,
+    FeatureSegmentFilterSet,
+    FeatureStateFilterSet,
+    SimpleFeatureStateFilterSet,
+)
 from features.models import Feature, FeatureSegment, FeatureState, MultivariateFeatureOption, Tag
 from features.serializers import (
     CreateSegmentOverrideSerializer,
+    FeatureGroupOwnersInputSerializer,
     FeatureOwnersInputSerializer,
     FeatureSegmentPrioritySerializer,
     FeatureSegmentSerializer,
@@ -28,6 +34,7 @@ from features.serializers import (
     FeatureStateSerializer,
     MultivariateFeatureOptionSerializer,
     SegmentOverrideFeatureStateSerializer,
+    SimpleFeatureStateSerializer,
     TagSerializer,
 )
 from permissions.access import HasPermission
@@ -59,6 +66,8 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
         "destroy": DELETE_FEATURE,
         "add_owners": EDIT_FEATURE,
         "remove_owners": EDIT_FEATURE,
+        "add_group_owners": EDIT_FEATURE,
+        "remove_group_owners": EDIT_FEATURE,
     }
     filterset_class = FeatureFilterSet
     lookup_value_regex = "[0-9]+"
@@ -67,17 +76,23 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
         if getattr(self, "swagger_fake_view", False):
             return Feature.objects.none()
         return Feature.objects.filter(project=self.get_project()).prefetch_related(
-            "multivariate_options", "tags", "owners"
+            "multivariate_options", "tags", "owners", "group_owners"
         )
 
     def perform_destroy(self, instance: Feature) -> None:
         services.delete_feature(instance, self.request.user)
 
-    def _change_owners(self, request: Request, change: Callable[[Feature, list[int], Any], Feature]) -> Response:
+    def _change_owners(
+        self,
+        request: Request,
+        change: Callable[[Feature, list[int], Any], Feature],
+        input_serializer: type[serializers.Serializer] = FeatureOwnersInputSerializer,
+        field: str = "user_ids",
+    ) -> Response:
         feature = self.get_object()
-        serializer = FeatureOwnersInputSerializer(data=request.data)
+        serializer = input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        change(feature, serializer.validated_data["user_ids"], request.user)
+        change(feature, serializer.validated_data[field], request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=feature.pk)).data)
 
     @extend_schema(request=FeatureOwnersInputSerializer, responses=FeatureSerializer)
@@ -90,14 +105,29 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
     def remove_owners(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._change_owners(request, services.remove_feature_owners)
 
+    @extend_schema(request=FeatureGroupOwnersInputSerializer, responses=FeatureSerializer)
+    @action(detail=True, methods=["post"], url_path="add-group-owners")
+    def add_group_owners(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._change_owners(
+            request, services.add_feature_group_owners, FeatureGroupOwnersInputSerializer, "group_ids"
+        )
 
-class TagViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
+    @extend_schema(request=FeatureGroupOwnersInputSerializer, responses=FeatureSerializer)
+    @action(detail=True, methods=["post"], url_path="remove-group-owners")
+    def remove_group_owners(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._change_owners(
+            request, services.remove_feature_group_owners, FeatureGroupOwnersInputSerializer, "group_ids"
+        )
+
+
+class TagViewSet(UUIDLookupMixin, ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
     """Tags of one project: VIEW_PROJECT reads, MANAGE_TAGS writes."""
 
     serializer_class = TagSerializer
     permission_classes = [HasPermission]
     permission_keys = {
         **_READ,
+        "get_by_uuid": VIEW_PROJECT,
         "create": MANAGE_TAGS,
         "update": MANAGE_TAGS,
         "partial_update": MANAGE_TAGS,
@@ -208,7 +238,7 @@ class FeatureStateViewSet(
         request=FeatureSegmentPrioritySerializer(many=True), responses=FeatureSegmentSerializer(many=True)
     ),
 )
-class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+class FeatureSegmentViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
     """Segment overrides (``features/feature-segments/``): VIEW_ENVIRONMENT reads, MANAGE_SEGMENT_OVERRIDES writes.
 
     The list names its (feature, environment) in the query; a write names its
@@ -221,6 +251,7 @@ class FeatureSegmentViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     permission_keys = {
         "list": VIEW_ENVIRONMENT,
         "retrieve": VIEW_ENVIRONMENT,
+        "get_by_uuid": VIEW_ENVIRONMENT,
         "create": MANAGE_SEGMENT_OVERRIDES,
         "update": MANAGE_SEGMENT_OVERRIDES,
         "partial_update": MANAGE_SEGMENT_OVERRIDES,
@@ -322,3 +353,111 @@ class CreateSegmentOverrideView(EnvironmentNestedMixin, GenericAPIView):
             .get(pk=feature_state.pk)
         )
         return Response(SegmentOverrideFeatureStateSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class SimpleFeatureStateViewSet(
+    ReplicaListMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """``features/featurestates/``: feature states by id, as Flagsmith's Terraform provider writes them.
+
+    The list names its environment (``?environment=``, required; ``feature`` and
+    ``feature_segment`` narrow it). VIEW_ENVIRONMENT reads; UPDATE_FEATURE_STATE
+    changes an environment default, MANAGE_SEGMENT_OVERRIDES a segment override's
+    state. Identity overrides are not served here (they live under identities/).
+    """
+
+    serializer_class = SimpleFeatureStateSerializer
+    permission_classes = [HasPermission]
+    filterset_class = SimpleFeatureStateFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[FeatureState]:
+        if getattr(self, "swagger_fake_view", False):
+            return FeatureState.objects.none()
+        return (
+            FeatureState.objects.filter(
+                environment__in=Environment.objects.for_user(self.request.user), identity__isnull=True
+            )
+            .select_related("feature_state_value", "environment__project__organisation")
+            .prefetch_related("multivariate_feature_state_values")
+            .order_by("id")
+        )
+
+    def filter_queryset(self, queryset: QuerySet[FeatureState]) -> QuerySet[FeatureState]:
+        # The required environment filter is for the list; an id names one state.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_required_permission(self, obj: FeatureState | None = None) -> str:
+        if self.action in ("list", "retrieve"):
+            return VIEW_ENVIRONMENT
+        if obj is not None:
+            return MANAGE_SEGMENT_OVERRIDES if obj.feature_segment_id is not None else UPDATE_FEATURE_STATE
+        segment_override = isinstance(self.request.data, dict) and self.request.data.get("feature_segment") is not None
+        return MANAGE_SEGMENT_OVERRIDES if segment_override else UPDATE_FEATURE_STATE
+
+    def get_permission_target(self, obj: FeatureState | None = None) -> Environment | None:
+        if obj is not None:
+            return obj.environment
+        if self.action == "list":
+            raw = self.request.query_params.get("environment")
+        elif self.action == "create" and isinstance(self.request.data, dict):
+            raw = self.request.data.get("environment")
+        else:
+            return None
+        if isinstance(raw, bool) or not str(raw).isdigit():
+            return None  # missing or malformed: the filterset or serializer says so with a 400
+        return get_object_or_404(
+            Environment.objects.for_user(self.request.user).select_related("project__organisation"), pk=int(raw)
+        )
+
+    def _fresh(self, serializer: SimpleFeatureStateSerializer) -> None:
+        # Read back what was written: the value and shares were changed through other rows.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_create(self, serializer: SimpleFeatureStateSerializer) -> None:
+        serializer.save()
+        self._fresh(serializer)
+
+    def perform_update(self, serializer: SimpleFeatureStateSerializer) -> None:
+        serializer.save()
+        self._fresh(serializer)
+
+
+class FeatureByUUIDView(UUIDLookupView):
+    """``features/get-by-uuid/<uuid>/``: a feature of a project the caller may see."""
+
+    serializer_class = FeatureSerializer
+
+    def get_queryset(self) -> QuerySet[Feature]:
+        return Feature.objects.for_user(self.request.user).prefetch_related(
+            "multivariate_options", "tags", "owners", "group_owners"
+        )
+
+
+class FeatureStateByUUIDView(UUIDLookupView):
+    """``features/featurestates/get-by-uuid/<uuid>/``: an environment default or segment override's state."""
+
+    serializer_class = SimpleFeatureStateSerializer
+
+    def get_queryset(self) -> QuerySet[FeatureState]:
+        return (
+            FeatureState.objects.filter(
+                environment__in=Environment.objects.for_user(self.request.user), identity__isnull=True
+            )
+            .select_related("feature_state_value")
+            .prefetch_related("multivariate_feature_state_values")
+        )
+
+
+class MultivariateOptionByUUIDView(UUIDLookupView):
+    """``multivariate/options/get-by-uuid/<uuid>/``: a variant of a feature the caller may see."""
+
+    serializer_class = MultivariateFeatureOptionSerializer
+
+    def get_queryset(self) -> QuerySet[MultivariateFeatureOption]:
+        return MultivariateFeatureOption.objects.filter(feature__in=Feature.objects.for_user(self.request.user))

@@ -15,6 +15,7 @@ from identities.models import (
     TRAIT_STRING_VALUE_LIMIT,
     Identity,
     Trait,
+    TraitValueType,
 )
 
 
@@ -86,14 +87,63 @@ class TraitValueField(serializers.Field):
         return text
 
 
+# Flagsmith's admin trait body names the type and fills one column: value_type → (column, JSON types).
+_TYPED_TRAIT_COLUMNS: dict[str, tuple[str, tuple[type, ...]]] = {
+    TraitValueType.STRING: ("string_value", (str,)),
+    TraitValueType.INTEGER: ("integer_value", (int,)),
+    TraitValueType.FLOAT: ("float_value", (int, float)),
+    TraitValueType.BOOLEAN: ("boolean_value", (bool,)),
+}
+
+
 class TraitSerializer(serializers.ModelSerializer):
+    """A stored trait. Written as ``{trait_key, trait_value}`` or in Flagsmith's typed shape
+    ``{trait_key, value_type, string_value|integer_value|float_value|boolean_value}``; read with both.
+    """
+
     trait_value = TraitValueField()
 
     class Meta:
         model = Trait
-        fields = ("id", "trait_key", "trait_value", "value_type", "created_date")
-        read_only_fields = ("id", "value_type", "created_date")
+        fields = (
+            "id",
+            "trait_key",
+            "trait_value",
+            "value_type",
+            "string_value",
+            "integer_value",
+            "float_value",
+            "boolean_value",
+            "created_date",
+        )
+        read_only_fields = (
+            "id",
+            "value_type",
+            "string_value",
+            "integer_value",
+            "float_value",
+            "boolean_value",
+            "created_date",
+        )
         validators: list[Any] = []
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict) and "trait_value" not in data and "value_type" in data:
+            data = {**data, "trait_value": self._typed_value(data)}
+        return super().to_internal_value(data)
+
+    @staticmethod
+    def _typed_value(data: dict[str, Any]) -> Any:
+        value_type = data["value_type"]
+        if value_type not in _TYPED_TRAIT_COLUMNS:
+            choices = ", ".join(_TYPED_TRAIT_COLUMNS)
+            raise serializers.ValidationError({"value_type": [f"Must be one of {choices}."]})
+        column, json_types = _TYPED_TRAIT_COLUMNS[value_type]
+        value = data.get(column)
+        # bool is an int in Python; a boolean is never an integer or float trait.
+        if value is None or not isinstance(value, json_types) or (bool not in json_types and isinstance(value, bool)):
+            raise serializers.ValidationError({column: [f"A {value_type} trait needs its value in {column}."]})
+        return float(value) if value_type == TraitValueType.FLOAT else value
 
     def validate_trait_key(self, key: str) -> str:
         key = key.strip()

@@ -47,7 +47,7 @@ class OrganisationMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ("id", "email", "first_name", "last_name", "last_login", "date_joined", "role")
+        fields = ("id", "email", "first_name", "last_name", "last_login", "date_joined", "uuid", "role")
         read_only_fields = fields
 
 

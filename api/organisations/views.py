@@ -15,7 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core import versions
-from core.viewsets import ReplicaListMixin
+from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from organisations import services
 from organisations.authentication import is_api_key_user
 from organisations.models import (
@@ -47,13 +47,14 @@ from projects.serializers import ProjectSerializer
 from users.models import User
 
 
-class OrganisationViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
     """The caller's organisations: members read, organisation admins change."""
 
     serializer_class = OrganisationSerializer
     permission_classes = [HasPermission]
     permission_keys = {
         "retrieve": MEMBER,
+        "get_by_uuid": MEMBER,
         "projects": MEMBER,
         "my_permissions": MEMBER,
         "update": ADMIN,

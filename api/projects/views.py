@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.viewsets import ReplicaListMixin
+from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from environments.models import Environment
 from environments.serializers import EnvironmentSerializer
 from permissions import checks
@@ -25,7 +25,7 @@ from projects.serializers import ProjectSerializer
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("organisation", int, required=False)]))
-class ProjectViewSet(ReplicaListMixin, viewsets.ModelViewSet):
+class ProjectViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
     """Projects the caller may see (VIEW_PROJECT); a plain list, as Flagsmith serves it.
 
     Project admins change and delete; organisation admins and holders of CREATE_PROJECT create.
@@ -35,6 +35,7 @@ class ProjectViewSet(ReplicaListMixin, viewsets.ModelViewSet):
     permission_classes = [HasPermission]
     permission_keys = {
         "retrieve": VIEW_PROJECT,
+        "get_by_uuid": VIEW_PROJECT,
         "environments": VIEW_PROJECT,
         "my_permissions": VIEW_PROJECT,
         "update": ADMIN,

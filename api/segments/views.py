@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import viewsets
 
-from core.viewsets import ReplicaListMixin
+from core.viewsets import ReplicaListMixin, UUIDLookupView
 from permissions.access import HasPermission
 from permissions.models import MANAGE_SEGMENTS, VIEW_PROJECT
 from projects.mixins import ProjectNestedMixin
@@ -45,3 +45,12 @@ class SegmentViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
 
     def perform_destroy(self, instance: Segment) -> None:
         services.delete_segment(instance, self.request.user)
+
+
+class SegmentByUUIDView(UUIDLookupView):
+    """``segments/get-by-uuid/<uuid>/``: a segment of a project the caller may see."""
+
+    serializer_class = SegmentSerializer
+
+    def get_queryset(self) -> QuerySet[Segment]:
+        return Segment.objects.for_user(self.request.user)

@@ -153,6 +153,7 @@ ROWS: list[Row] = [
     Row("put", f"{ORG_URL}/", ORG, ADMIN, 200, {"name": "Renamed"}),
     Row("delete", f"{ORG_URL}/", ORG, ADMIN, 204),
     Row("get", f"{ORG_URL}/projects/", ORG, MEMBER, 200),
+    Row("get", f"{V1}/organisations/get-by-uuid/{{organisation_uuid}}/", ORG, MEMBER, 200),
     Row("get", f"{ORG_URL}/my-permissions/", ORG, MEMBER, 200),
     Row("post", f"{ORG_URL}/remove-users/", ORG, ADMIN, 204, [{"id": "{grantee}"}]),
     Row("get", f"{ORG_URL}/users/", ORG, MEMBER, 200),
@@ -247,6 +248,7 @@ ROWS: list[Row] = [
     Row("put", f"{P}/", PROJECT, ADMIN, 200, {"name": "Renamed", "organisation": "{organisation}"}),
     Row("delete", f"{P}/", PROJECT, ADMIN, 204),
     Row("get", f"{P}/environments/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{V1}/projects/get-by-uuid/{{project_uuid}}/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/my-permissions/", PROJECT, VIEW_PROJECT, 200),
     *crud(
         f"{P}/user-permissions/",
@@ -285,6 +287,15 @@ ROWS: list[Row] = [
     ),
     Row("post", f"{P}/features/{{feature}}/add-owners/", PROJECT, EDIT_FEATURE, 200, {"user_ids": ["{grantee}"]}),
     Row("post", f"{P}/features/{{feature}}/remove-owners/", PROJECT, EDIT_FEATURE, 200, {"user_ids": ["{grantee}"]}),
+    Row("post", f"{P}/features/{{feature}}/add-group-owners/", PROJECT, EDIT_FEATURE, 200, {"group_ids": ["{group}"]}),
+    Row(
+        "post", f"{P}/features/{{feature}}/remove-group-owners/", PROJECT, EDIT_FEATURE, 200, {"group_ids": ["{group}"]}
+    ),
+    # Flagsmith's uuid lookups, as its Terraform provider reads objects.
+    Row("get", f"{V1}/features/get-by-uuid/{{feature_uuid}}/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{V1}/multivariate/options/get-by-uuid/{{mv_option_uuid}}/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{V1}/segments/get-by-uuid/{{segment_uuid}}/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/tags/get-by-uuid/{{tag_uuid}}/", PROJECT, VIEW_PROJECT, 200),
     *crud(
         f"{P}/features/{{feature}}/mv-options/",
         f"{P}/features/{{feature}}/mv-options/{{mv_option}}/",
@@ -331,6 +342,7 @@ ROWS: list[Row] = [
     ),
     Row("get", f"{V1}/environments/permissions/", None, None, 200, overrides=EVERYONE),
     Row("get", f"{E}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{V1}/environments/get-by-uuid/{{environment_uuid}}/", ENV, VIEW_ENVIRONMENT, 200),
     Row("patch", f"{E}/", ENV, ADMIN, 200, {"name": "Renamed"}),
     Row("put", f"{E}/", ENV, ADMIN, 200, {"name": "Renamed", "project": "{project}"}),
     Row("delete", f"{E}/", ENV, ADMIN, 204),
@@ -377,6 +389,42 @@ ROWS: list[Row] = [
     Row("patch", f"{E}/featurestates/{{feature_state}}/", ENV, UPDATE_FEATURE_STATE, 200, {"enabled": True}),
     Row("put", f"{E}/featurestates/{{feature_state}}/", ENV, UPDATE_FEATURE_STATE, 200, {"enabled": True}),
     Row("patch", f"{E}/featurestates/{{override_state}}/", ENV, MANAGE_SEGMENT_OVERRIDES, 200, {"enabled": False}),
+    # features/featurestates/: the same states by id (Flagsmith's Terraform provider writes here).
+    Row("get", f"{V1}/features/featurestates/?environment={{environment_id}}", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{V1}/features/featurestates/{{feature_state}}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{V1}/features/featurestates/get-by-uuid/{{feature_state_uuid}}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row(
+        "put",
+        f"{V1}/features/featurestates/{{feature_state}}/",
+        ENV,
+        UPDATE_FEATURE_STATE,
+        200,
+        {"feature": "{feature}", "environment": "{environment_id}", "enabled": True},
+    ),
+    Row("patch", f"{V1}/features/featurestates/{{feature_state}}/", ENV, UPDATE_FEATURE_STATE, 200, {"enabled": True}),
+    Row(
+        "patch",
+        f"{V1}/features/featurestates/{{override_state}}/",
+        ENV,
+        MANAGE_SEGMENT_OVERRIDES,
+        200,
+        {"enabled": True},
+    ),
+    Row(
+        "post",
+        f"{V1}/features/featurestates/",
+        ENV,
+        MANAGE_SEGMENT_OVERRIDES,
+        201,
+        {
+            "feature": "{feature}",
+            "environment": "{environment_id}",
+            "feature_segment": "{feature_segment}",
+            "enabled": True,
+            "feature_state_value": {"type": "unicode", "string_value": "on"},
+        },
+    ),
+    Row("get", f"{V1}/features/feature-segments/get-by-uuid/{{feature_segment_uuid}}/", ENV, VIEW_ENVIRONMENT, 200),
     Row(
         "get",
         f"{V1}/features/feature-segments/?environment={{environment_id}}&feature={{feature}}",
@@ -558,6 +606,11 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
     group_member = MembershipFactory(organisation=organisation).user
     add_to_group(group, group_member)
     api_key, _ = make_api_key(organisation, name="victim key")
+    mv_option = MultivariateFeatureOptionFactory(feature=feature, default_percentage_allocation=0)
+    tag = TagFactory(project=project)
+    default_state = FeatureState.objects.get(
+        feature=feature, environment=environment, feature_segment=None, identity=None
+    )
     # The fixture's own writes went through the services: there is a project-scoped entry.
     project_audit = AuditLog.objects.filter(project_id=project.id).first()
     return {
@@ -583,10 +636,17 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
         "server_key": create_server_key(environment=environment, name="backend").id,
         "feature": feature.id,
         "feature2": feature2.id,
-        "mv_option": MultivariateFeatureOptionFactory(feature=feature, default_percentage_allocation=0).id,
-        "feature_state": FeatureState.objects.get(
-            feature=feature, environment=environment, feature_segment=None, identity=None
-        ).id,
+        "mv_option": mv_option.id,
+        "mv_option_uuid": mv_option.uuid,
+        "feature_state": default_state.id,
+        "feature_state_uuid": default_state.uuid,
+        "feature_uuid": feature.uuid,
+        "segment_uuid": segment.uuid,
+        "feature_segment_uuid": override_state.feature_segment.uuid,
+        "organisation_uuid": organisation.uuid,
+        "project_uuid": project.uuid,
+        "environment_uuid": environment.uuid,
+        "tag_uuid": tag.uuid,
         "segment": segment.id,
         "feature_segment": override_state.feature_segment_id,
         "override_state": override_state.id,
@@ -594,7 +654,7 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
         "identity2": identity2.id,
         "trait": TraitFactory(identity=identity, trait_key="plan").id,
         "identity_override": identity_override.id,
-        "tag": TagFactory(project=project).id,
+        "tag": tag.id,
         "env_webhook": EnvironmentWebhook.objects.create(environment=environment, url="http://127.0.0.1:9/").id,
         "org_webhook": OrganisationWebhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/").id,
     }
@@ -719,4 +779,6 @@ class _AnyId(dict):
     """Fills every placeholder with a plausible id, to resolve a row's path."""
 
     def __missing__(self, key: str) -> str:
+        if key.endswith("_uuid"):
+            return "00000000-0000-0000-0000-000000000000"
         return "abc123" if key in ("environment", "api_key_prefix") else "1"

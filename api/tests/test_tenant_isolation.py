@@ -11,7 +11,7 @@ import pytest
 
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
-from features.models import Feature, FeatureSegment, FeatureState, Tag
+from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue, Tag
 from features.services import create_feature, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from identities.models import Identity, Trait
@@ -19,6 +19,7 @@ from identities.services import create_identity_override
 from identities.tests.factories import IdentityFactory, TraitFactory
 from organisations.models import Invite, InviteLink, Organisation, UserOrganisation
 from organisations.tests.factories import InviteFactory, InviteLinkFactory
+from permissions.tests.factories import UserPermissionGroupFactory
 from projects.models import Project
 from segments.models import Segment
 from segments.tests.factories import SegmentFactory
@@ -160,6 +161,35 @@ ENDPOINTS += [
     ),
 ]
 
+# Flagsmith's uuid lookups and id-addressed feature states (its Terraform provider's routes).
+ENDPOINTS += [
+    ("get", "/api/v1/organisations/get-by-uuid/{organisation_uuid}/", None),
+    ("get", "/api/v1/projects/get-by-uuid/{project_uuid}/", None),
+    ("get", "/api/v1/environments/get-by-uuid/{environment_uuid}/", None),
+    ("get", "/api/v1/features/get-by-uuid/{feature_uuid}/", None),
+    ("get", "/api/v1/features/featurestates/get-by-uuid/{feature_state_uuid}/", None),
+    ("get", "/api/v1/features/featurestates/get-by-uuid/{override_state_uuid}/", None),
+    ("get", "/api/v1/features/feature-segments/get-by-uuid/{feature_segment_uuid}/", None),
+    ("get", "/api/v1/multivariate/options/get-by-uuid/{mv_option_uuid}/", None),
+    ("get", "/api/v1/segments/get-by-uuid/{segment_uuid}/", None),
+    ("get", "/api/v1/projects/{project}/tags/get-by-uuid/{tag_uuid}/", None),
+    ("get", "/api/v1/features/featurestates/?environment={environment_id}", None),
+    ("get", "/api/v1/features/featurestates/{feature_state}/", None),
+    (
+        "put",
+        "/api/v1/features/featurestates/{feature_state}/",
+        {"feature": "{feature}", "environment": "{environment_id}"},
+    ),
+    ("patch", "/api/v1/features/featurestates/{override_state}/", {"enabled": True}),
+    (
+        "post",
+        "/api/v1/features/featurestates/",
+        {"feature": "{feature}", "environment": "{environment_id}", "feature_segment": "{feature_segment}"},
+    ),
+    ("post", "/api/v1/projects/{project}/features/{feature}/add-group-owners/", {"group_ids": ["{group}"]}),
+    ("post", "/api/v1/projects/{project}/features/{feature}/remove-group-owners/", {"group_ids": ["{group}"]}),
+]
+
 
 @pytest.fixture
 def victim(organisation, admin_user, member_user, project, environment):
@@ -170,6 +200,14 @@ def victim(organisation, admin_user, member_user, project, environment):
     )
     identity = IdentityFactory(environment=environment)
     identity_override = create_identity_override(identity, feature, {"enabled": True}, admin_user)
+    mv_option = MultivariateFeatureOptionFactory(feature=feature)
+    default_state = FeatureState.objects.get(
+        feature=feature, environment=environment, feature_segment=None, identity=None
+    )
+    segment = SegmentFactory(project=project)
+    tag = TagFactory(project=project)
+    group = UserPermissionGroupFactory(organisation=organisation)
+    feature.group_owners.add(group)
     return {
         "organisation": organisation.id,
         "member": member_user.id,
@@ -179,18 +217,27 @@ def victim(organisation, admin_user, member_user, project, environment):
         "environment": environment.api_key,
         "server_key": create_server_key(environment=environment, name="backend").id,
         "feature": feature.id,
-        "mv_option": MultivariateFeatureOptionFactory(feature=feature).id,
-        "feature_state": FeatureState.objects.get(
-            feature=feature, environment=environment, feature_segment=None, identity=None
-        ).id,
-        "segment": SegmentFactory(project=project).id,
+        "mv_option": mv_option.id,
+        "feature_state": default_state.id,
+        "segment": segment.id,
+        "group": group.id,
+        "organisation_uuid": organisation.uuid,
+        "project_uuid": project.uuid,
+        "environment_uuid": environment.uuid,
+        "feature_uuid": feature.uuid,
+        "feature_state_uuid": default_state.uuid,
+        "override_state_uuid": override_state.uuid,
+        "feature_segment_uuid": override_state.feature_segment.uuid,
+        "mv_option_uuid": mv_option.uuid,
+        "segment_uuid": segment.uuid,
+        "tag_uuid": tag.uuid,
         "environment_id": environment.id,
         "feature_segment": override_state.feature_segment_id,
         "override_state": override_state.id,
         "identity": identity.id,
         "trait": TraitFactory(identity=identity, trait_key="plan").id,
         "identity_override": identity_override.id,
-        "tag": TagFactory(project=project).id,
+        "tag": tag.id,
         "env_webhook": EnvironmentWebhook.objects.create(environment=environment, url="http://127.0.0.1:9/a").id,
         "org_webhook": OrganisationWebhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/b").id,
     }
@@ -225,6 +272,8 @@ def _snapshot():
         list(EnvironmentWebhook.objects.values()),
         list(OrganisationWebhook.objects.values()),
         list(Feature.owners.through.objects.values()),
+        list(Feature.group_owners.through.objects.values()),
+        list(FeatureStateValue.objects.values()),
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -46,6 +47,8 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", unique=True)
     username = models.CharField(max_length=150, blank=True, help_text="Display name; not used to sign in.")
+    # Flagsmith's stable public id of a user (its Terraform provider reads it from organisations/{o}/users/).
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -221,8 +221,14 @@ def test_create_trait__typed_value__round_trips(admin_client, identity, value, v
 
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert set(body) == {"id", "trait_key", "trait_value", "value_type", "created_date"}
+    columns = {"string_value", "integer_value", "float_value", "boolean_value"}
+    assert set(body) == {"id", "trait_key", "trait_value", "value_type", "created_date", *columns}
     assert body["value_type"] == value_type
+    # Flagsmith's typed columns too: the one of the type holds the value, the others are null.
+    typed = {"unicode": "string_value", "int": "integer_value", "float": "float_value", "bool": "boolean_value"}
+    assert {column: body[column] for column in columns} == {
+        column: (value if column == typed[value_type] else None) for column in columns
+    }
     assert body["trait_value"] == value and type(body["trait_value"]) is type(value)
     again = admin_client.get(traits_url(identity)).json()["results"][0]["trait_value"]
     assert again == value and type(again) is type(value)
