@@ -57,6 +57,12 @@ def identity_from_request(compiled: CompiledEnvironment, identifier: str, traits
 
 def evaluate(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> tuple[dict[str, Any], int | None]:
     """Engine flag results for an identity, and the identity id when its own overrides took part."""
+    result, overridden_identity_id = evaluation_result(compiled, identity)
+    return result["flags"], overridden_identity_id
+
+
+def evaluation_result(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> tuple[dict[str, Any], int | None]:
+    """The engine's whole result (``flags`` and ``segments``) for an identity, as ``evaluate``."""
     context: dict[str, Any] = {
         **compiled.context,
         "identity": {"identifier": identity.identifier, "traits": identity.traits},
@@ -69,14 +75,22 @@ def evaluate(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> tup
         overridden_identity_id, overrides = compiled.identity_overrides[identity.identifier]
         segment = identity_overrides_segment([identity.identifier], overrides)
         context["segments"] = {**compiled.context["segments"], segment["key"]: segment}
-    return get_evaluation_result(context)["flags"], overridden_identity_id
+    return get_evaluation_result(context), overridden_identity_id
 
 
 def evaluate_identity(
     compiled: CompiledEnvironment, identity: IdentityToEvaluate, is_server_key: bool
 ) -> list[dict[str, Any]]:
     """Flag items of ``/identities/``, with ``variant``, after segment and identity overrides."""
-    flags, overridden_identity_id = evaluate(compiled, identity)
+    return evaluate_identity_and_segments(compiled, identity, is_server_key)[0]
+
+
+def evaluate_identity_and_segments(
+    compiled: CompiledEnvironment, identity: IdentityToEvaluate, is_server_key: bool
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """``evaluate_identity``'s flag items, and the ids of the project segments the identity is in."""
+    result, overridden_identity_id = evaluation_result(compiled, identity)
+    flags = result["flags"]
     hide = compiled.hide_sensitive_data
     items = []
     for name, flag in flags.items():
@@ -97,7 +111,13 @@ def evaluate_identity(
                 "variant": flag["variant"],
             }
         )
-    return items
+    # Identity overrides are a segment of their own to the engine; only the project's segments count.
+    segment_ids = [
+        segment["metadata"]["id"]
+        for segment in result["segments"]
+        if segment.get("metadata", {}).get("source") == "api"
+    ]
+    return items, segment_ids
 
 
 def effective_flags(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> list[dict[str, Any]]:

@@ -16,7 +16,9 @@ from django.db.models import F
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
 from documents.evaluation import visible
+from features.models import Feature, MultivariateFeatureOption
 from identities.models import MAX_64_BIT_INTEGER, MIN_64_BIT_INTEGER, Identity, Trait
+from segments.models import Segment
 
 # ---- flags ----------------------------------------------------------------------------------------
 
@@ -231,3 +233,32 @@ def increment_trait(identity: StoredIdentity, key: str, increment_by: int) -> in
     Trait.objects.filter(id=trait_id).update(integer_value=F("integer_value") + increment_by)
     _identity_changed(identity)
     return Trait.objects.values_list("integer_value", flat=True).get(id=trait_id)
+
+
+# ---- Flagsmith's older SDK paths ---------------------------------------------------------------
+
+
+def segment_items(segment_ids: list[int]) -> list[dict[str, Any]]:
+    """``{id, name, description}`` of these segments, in id order (one query)."""
+    if not segment_ids:
+        return []
+    return list(Segment.objects.filter(pk__in=segment_ids).order_by("id").values("id", "name", "description"))
+
+
+def environment_feature(compiled: CompiledEnvironment, feature_id: int, is_server_key: bool) -> Feature | None:
+    """A feature of the environment's project, by id; server-key-only features do not exist for client keys."""
+    names = {feature_id_: name for name, feature_id_ in compiled.feature_ids.items()}
+    name = names.get(feature_id)
+    if name is None or (name in compiled.server_key_only and not is_server_key):
+        return None
+    return Feature.objects.filter(pk=feature_id).first()
+
+
+def multivariate_options_payload(compiled: CompiledEnvironment, feature: Feature) -> dict[str, Any]:
+    """``{control_value, options: [{value}]}``: the environment default's value (null for an
+    archived feature, as in Flagsmith) and every variant's value, in id order.
+    """
+    context = compiled.context["features"].get(feature.name)
+    control_value = None if feature.is_archived or context is None else context["value"]
+    options = MultivariateFeatureOption.objects.filter(feature=feature).order_by("id")
+    return {"control_value": control_value, "options": [{"value": option.value} for option in options]}

@@ -28,7 +28,13 @@ from core import metrics
 from core.http import conditional_response
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
-from documents.evaluation import IdentityToEvaluate, evaluate_identity, transient_identifier
+from documents.evaluation import (
+    IdentityToEvaluate,
+    evaluate_identity,
+    evaluate_identity_and_segments,
+    transient_identifier,
+)
+from environments.identities.models import IDENTIFIER_LIMIT
 from sdk import services
 from sdk.authentication import (
     EnvironmentKeyAuth,
@@ -471,6 +477,108 @@ class IncrementTraitView(TraitWritingView):
             except OverflowError:
                 raise exceptions.ValidationError({"increment_by": ["The result would not fit in 64 bits."]})
         return Response({"trait_key": data["trait_key"], "trait_value": value, "identifier": data["identifier"]})
+
+
+# --- Flagsmith's older SDK paths (its api/urls/deprecated.py and v1.py), over the same code ---------
+
+
+def _without_variant(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The older paths' flag items are /flags/ items: no ``variant``.
+    return [{key: value for key, value in item.items() if key != "variant"} for item in items]
+
+
+def _stored_identity(
+    compiled: CompiledEnvironment, identifier: str
+) -> tuple[IdentityToEvaluate, services.StoredIdentity]:
+    """The identity to evaluate for an identifier in the path, created when new."""
+    if len(identifier) > IDENTIFIER_LIMIT:
+        raise exceptions.ValidationError(
+            {"identifier": [f"Ensure this field has no more than {IDENTIFIER_LIMIT} characters."]}
+        )
+    stored = services.get_or_create_identity(compiled.environment_id, identifier)
+    return IdentityToEvaluate(identifier, {key: value for key, (_, value) in stored.traits.items()}, stored.id), stored
+
+
+class IdentityFlagsView(SDKView):
+    """``GET /flags/{identifier}``: the identity's flags as a ``/flags/`` list (deprecated in Flagsmith).
+
+    The identity is created when new, as ``/identities/`` does; ``?feature=`` picks one.
+    """
+
+    metrics_endpoint = "sdk-identities"
+    metrics_cache = None
+
+    @extend_schema(tags=["sdk"], deprecated=True, responses={200: dict}, operation_id="sdk_v1_identity_flags")
+    def get(self, request: Request, version: str, identifier: str) -> Any:
+        compiled = self.get_compiled()
+        identity, _ = _stored_identity(compiled, identifier)
+        flags = _without_variant(evaluate_identity(compiled, identity, self.key_auth.is_server_key))
+        metrics.IDENTITY_EVALUATION.inc()
+        if (name := _feature_param(request)) is not None:
+            return _json(dumps_json(_pick_feature(flags, name)))
+        return _json(dumps_json(flags))
+
+
+class IdentityWithSegmentsView(SDKView):
+    """``GET /identities/{identifier}/``: ``{flags, traits, segments}`` (deprecated in Flagsmith).
+
+    The identity is created when new; ``segments`` are the project's segments it is in.
+    """
+
+    metrics_endpoint = "sdk-identities"
+    metrics_cache = None
+
+    @extend_schema(tags=["sdk"], deprecated=True, responses={200: dict}, operation_id="sdk_v1_identity_with_segments")
+    def get(self, request: Request, version: str, identifier: str) -> Any:
+        compiled = self.get_compiled()
+        identity, stored = _stored_identity(compiled, identifier)
+        flags, segment_ids = evaluate_identity_and_segments(compiled, identity, self.key_auth.is_server_key)
+        metrics.IDENTITY_EVALUATION.inc()
+        traits = [] if compiled.hide_sensitive_data else services.trait_items(stored.traits, {})
+        return _json(
+            dumps_json(
+                {"flags": _without_variant(flags), "traits": traits, "segments": services.segment_items(segment_ids)}
+            )
+        )
+
+
+class IdentityTraitView(TraitWritingView):
+    """``POST /identities/{identifier}/traits/{trait_key}`` with ``{"trait_value": …}`` (deprecated in Flagsmith).
+
+    Stores one trait as ``/traits/`` does (a null value deletes it) and answers the trait.
+    """
+
+    @extend_schema(tags=["sdk"], deprecated=True, request=dict, responses={200: dict})
+    def post(self, request: Request, version: str, identifier: str, trait_key: str) -> Any:
+        if not isinstance(request.data, dict) or "trait_value" not in request.data:
+            return Response({"detail": "Trait value not provided"}, status=status.HTTP_400_BAD_REQUEST)
+        compiled = self.check_trait_writes()
+        body = TraitRequestSerializer(
+            data={
+                "identity": {"identifier": identifier},
+                "trait_key": trait_key,
+                "trait_value": request.data["trait_value"],
+            }
+        )
+        body.is_valid(raise_exception=True)
+        value = body.validated_data["trait_value"]
+        with transaction.atomic():
+            stored = services.get_or_create_identity(compiled.environment_id, identifier)
+            services.store_traits(stored, {trait_key: value})
+        trait_id = stored.traits[trait_key][0] if trait_key in stored.traits else None
+        return Response({"id": trait_id, "trait_key": trait_key, "trait_value": value, "transient": False})
+
+
+@extend_schema(tags=["sdk"], responses={200: dict})
+class FeatureMultivariateOptionsView(SDKView):
+    """``GET /flags/{feature_id}/multivariate-options/``: a feature's control value and its variants' values."""
+
+    def get(self, request: Request, version: str, feature_id: int) -> Any:
+        compiled = self.get_compiled()
+        feature = services.environment_feature(compiled, feature_id, self.key_auth.is_server_key)
+        if feature is None:
+            raise exceptions.NotFound()
+        return Response(services.multivariate_options_payload(compiled, feature))
 
 
 @extend_schema(tags=["sdk"], responses={200: dict, 304: None})
