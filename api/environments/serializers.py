@@ -15,6 +15,8 @@ class UserProjectField(serializers.PrimaryKeyRelatedField):
 
 class EnvironmentSerializer(serializers.ModelSerializer):
     project = UserProjectField()
+    # Flagsmith's description is nullable (environments/models.py:96); null is kept as "".
+    description = serializers.CharField(allow_blank=True, allow_null=True, required=False)
     # Flagsmith's v2 feature versioning is not offered; the field is kept for clients.
     use_v2_feature_versioning = serializers.SerializerMethodField()
 
@@ -40,6 +42,9 @@ class EnvironmentSerializer(serializers.ModelSerializer):
             "use_v2_feature_versioning",
         )
         read_only_fields = ("id", "uuid", "api_key", "created_date")
+
+    def validate_description(self, description: str | None) -> str:
+        return description or ""
 
     def get_use_v2_feature_versioning(self, environment: Environment) -> bool:
         return False

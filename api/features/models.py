@@ -41,15 +41,13 @@ class Tag(Audited):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
     label = models.CharField(max_length=100)
-    color = models.CharField(max_length=10, default="#3d4db6")
+    color = models.CharField(max_length=10, default="#6837FC")
     description = models.CharField(max_length=512, null=True, blank=True)
     created_date = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Labels need not be unique, as in Flagsmith: its exports and Terraform states may repeat one.
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(Lower("label"), "project", name="features_tag_unique_label_per_project"),
-        ]
 
     def __str__(self) -> str:
         return self.label
@@ -261,7 +259,7 @@ class MultivariateFeatureOption(Audited, AbstractTypedValue):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="multivariate_options")
     key = models.CharField(
-        max_length=100, null=True, blank=True, help_text='Names the variant in SDK results; "control" is reserved.'
+        max_length=255, null=True, blank=True, help_text='Names the variant in SDK results; "control" is reserved.'
     )
     default_percentage_allocation = models.FloatField(
         default=100, validators=[MinValueValidator(0), MaxValueValidator(100)]

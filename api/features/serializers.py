@@ -49,8 +49,9 @@ class MultivariateFeatureOptionSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "uuid", "feature")
 
     def validate_key(self, key: str | None) -> str | None:
-        # The engine reports "control" for identities that fall outside every variant.
-        if key is not None and key.strip().lower() == "control":
+        # The engine reports "control" for identities that fall outside every variant
+        # (Flagsmith refuses exactly that key: features/multivariate/serializers.py:75).
+        if key == "control":
             raise serializers.ValidationError('"control" is reserved for the control value.')
         return key or None
 
@@ -77,11 +78,6 @@ class TagSerializer(serializers.ModelSerializer):
         label = label.strip()
         if not label:
             raise serializers.ValidationError("A tag needs a label.")
-        clash = Tag.objects.filter(project=self._project(), label__iexact=label)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(services.TAG_LABEL_TAKEN)
         return label
 
     def create(self, validated_data: dict[str, Any]) -> Tag:
@@ -199,12 +195,21 @@ class FeatureSerializer(serializers.ModelSerializer):
             return self.instance.project
         return self.context["view"].get_project()
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # Flagsmith keeps a non-string initial value as its text (features/serializers.py:271):
+        # 5 is "5", true is "True"; false and 0 are refused there too.
+        if isinstance(data, dict) and data.get("initial_value") and not isinstance(data["initial_value"], str):
+            data = {**data, "initial_value": str(data["initial_value"])}
+        return super().to_internal_value(data)
+
     def validate_name(self, name: str) -> str:
         name = name.strip()
         if not name:
             raise serializers.ValidationError("A feature needs a name.")
         project = self._project()
-        if project.feature_name_regex and not re.fullmatch(project.feature_name_regex, name):
+        # Wrapped in ^…$ as Flagsmith does (projects/models.py:200), not re.fullmatch: for a
+        # pattern like "a|b" the two differ, and names Flagsmith took must stay valid here.
+        if project.feature_name_regex and re.match(f"^{project.feature_name_regex}$", name) is None:
             raise serializers.ValidationError(
                 f"The name must match the project's pattern {project.feature_name_regex}."
             )

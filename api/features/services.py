@@ -422,25 +422,17 @@ def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user
     return feature_state
 
 
-TAG_LABEL_TAKEN = "A tag with this label already exists in the project."
-
-
 def save_tag(tag: Tag, data: dict[str, Any], user: Any) -> Tag:
-    """Create or change a tag; a label clash the serializer could not see becomes a 400, not a 500."""
+    """Create or change a tag."""
     created = tag.pk is None
     before = {} if created else snapshot(tag)
     for field, value in data.items():
         setattr(tag, field, value)
-    try:
-        with versions.batch():
-            tag.save()
-            # Tags are part of what /api/client/features?tag= returns.
-            versions.touch(project_id=tag.project_id)
-            record(
-                actor=user, action=AuditAction.CREATE if created else AuditAction.UPDATE, instance=tag, before=before
-            )
-    except IntegrityError as exc:
-        raise ValidationError({"label": [TAG_LABEL_TAKEN]}) from exc
+    with versions.batch():
+        tag.save()
+        # Tags are part of what /api/client/features?tag= returns.
+        versions.touch(project_id=tag.project_id)
+        record(actor=user, action=AuditAction.CREATE if created else AuditAction.UPDATE, instance=tag, before=before)
     return tag
 
 

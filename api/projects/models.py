@@ -32,9 +32,10 @@ class Project(Audited):
     feature_name_regex = models.CharField(max_length=255, null=True, blank=True)
     stale_flags_limit_days = models.PositiveIntegerField(default=30)
     enforce_feature_owners = models.BooleanField(default=False)
-    max_segments_allowed = models.PositiveIntegerField(default=100)
-    max_features_allowed = models.PositiveIntegerField(default=400)
-    max_segment_overrides_allowed = models.PositiveIntegerField(default=100)
+    # Flagsmith's defaults (projects/models.py:80-89); it enforces them only on its SaaS (Edge).
+    max_segments_allowed = models.PositiveIntegerField(default=500)
+    max_features_allowed = models.PositiveIntegerField(default=1000)
+    max_segment_overrides_allowed = models.PositiveIntegerField(default=2000)
 
     objects = ProjectQuerySet.as_manager()
 

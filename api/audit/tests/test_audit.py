@@ -191,9 +191,9 @@ def test_project_change__admin__entry_with_source_admin(superuser_client, superu
             "organisation": organisation.id,
             "only_allow_lower_case_feature_names": "on",
             "stale_flags_limit_days": 30,
-            "max_segments_allowed": 100,
-            "max_features_allowed": 400,
-            "max_segment_overrides_allowed": 100,
+            "max_segments_allowed": 500,
+            "max_features_allowed": 1000,
+            "max_segment_overrides_allowed": 2000,
         },
     )
 

