@@ -50,7 +50,7 @@ class MultivariateFeatureOptionSerializer(serializers.ModelSerializer):
 
     def validate_key(self, key: str | None) -> str | None:
         # The engine reports "control" for identities that fall outside every variant
-        # (Flagsmith refuses exactly that key: features/multivariate/serializers.py:75).
+        # (Flagsmith refuses exactly that key: features/multivariate/serializers.py:78).
         if key == "control":
             raise serializers.ValidationError('"control" is reserved for the control value.')
         return key or None

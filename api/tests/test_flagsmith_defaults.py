@@ -31,7 +31,7 @@ def client_key_for():
 def test_new_project__minimal_body__flagsmiths_defaults(admin_client, organisation):
     body = admin_client.post(f"{V1}/projects/", {"name": "p", "organisation": organisation.id}, format="json").json()
 
-    # api/projects/models.py:48-95
+    # api/projects/models.py:51-111
     assert {
         key: body[key]
         for key in (
@@ -64,7 +64,7 @@ def test_new_feature__default_enabled_and_initial_value__served_in_every_environ
     admin_client, project, environment, client_key_for
 ):
     # The first finding: with prevent_flag_defaults false (Flagsmith's default) a
-    # feature's defaults reach every environment (features/models.py:945-965).
+    # feature's defaults reach every environment (features/models.py:951-965).
     admin_client.post(
         f"{V1}/projects/{project.id}/features/",
         {"name": "checkout", "default_enabled": True, "initial_value": "blue"},
@@ -111,7 +111,7 @@ def test_new_environment__minimal_body__flagsmiths_defaults(admin_client, projec
 def test_new_feature__minimal_body__flagsmiths_defaults(admin_client, project, environment):
     body = admin_client.post(f"{V1}/projects/{project.id}/features/", {"name": "f"}, format="json").json()
 
-    # api/features/models.py:115-150
+    # api/features/models.py:112-129
     assert {key: body[key] for key in ("type", "default_enabled", "initial_value", "description", "is_archived")} == {
         "type": "STANDARD",
         "default_enabled": False,
@@ -132,7 +132,7 @@ def test_new_variant__minimal_body__flagsmiths_defaults(admin_client, project):
         f"{V1}/projects/{project.id}/features/{feature['id']}/mv-options/", {"string_value": "a"}, format="json"
     ).json()
 
-    # api/features/multivariate/models.py:54-70, feature_states/models.py:29
+    # api/features/multivariate/models.py:57-70, feature_states/models.py:29
     assert (body["type"], body["default_percentage_allocation"], body["key"]) == ("unicode", 100, None)
 
 
@@ -177,7 +177,7 @@ def test_create_feature__non_string_initial_value__kept_as_its_text(admin_client
 
 @pytest.mark.parametrize("key", ["Control", "CONTROL", "k" * 255])
 def test_create_variant__key_flagsmith_accepts__201(admin_client, project, key):
-    # api/features/multivariate/models.py:48-53 (255 characters) and serializers.py:74-77 ("control" only).
+    # api/features/multivariate/models.py:57 (255 characters) and serializers.py:78 ("control" only).
     feature = admin_client.post(f"{V1}/projects/{project.id}/features/", {"name": "f"}, format="json").json()
 
     response = admin_client.post(
