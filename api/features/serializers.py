@@ -239,7 +239,12 @@ class FeatureSerializer(serializers.ModelSerializer):
         return data
 
     def create(self, validated_data: dict[str, Any]) -> Feature:
-        return services.create_feature(self._project(), validated_data, self.context["request"].user)
+        user = self.context["request"].user
+        if not validated_data.get("owners") and isinstance(user, User):
+            # As Flagsmith's API does (features/serializers.py:286-291): without owners, a
+            # signed-in creator owns the feature; an API key owns nothing.
+            validated_data = {**validated_data, "owners": [user]}
+        return services.create_feature(self._project(), validated_data, user)
 
     def update(self, instance: Feature, validated_data: dict[str, Any]) -> Feature:
         # Variants change through mv-options/; the dashboard sends them back on

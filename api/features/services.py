@@ -32,7 +32,6 @@ from features.models import (
 )
 from organisations.models import UserOrganisation, UserPermissionGroup
 from projects.models import Project
-from users.models import User
 
 _INTEGER_STRING = re.compile(r"^-?[0-9]+$")
 
@@ -205,13 +204,12 @@ def create_feature(project: Project, data: dict[str, Any], user: Any) -> Feature
 
     ``data`` is validated model fields plus an optional ``multivariate_options``
     list of validated option fields, and optional ``owners`` (users) and
-    ``group_owners`` (groups) of the project's organisation. Without owners, a
-    signed-in creator owns the feature (as in Flagsmith; an API key owns nothing).
+    ``group_owners`` (groups) of the project's organisation.
     """
     data = dict(data)
     options_data = data.pop("multivariate_options", None) or []
     tags = data.pop("tags", None)
-    owners = data.pop("owners", None) or ([user] if isinstance(user, User) else [])
+    owners = data.pop("owners", None) or []
     group_owners = data.pop("group_owners", None) or []
     if options_data:
         data["type"] = FeatureType.MULTIVARIATE
