@@ -804,3 +804,17 @@ def test_get_by_uuid__member_without_view_environment__404(api_client_for, organ
 def test_get_by_uuid__not_a_uuid__404(go):
     assert go.status("GET", "/features/get-by-uuid/not-a-uuid/") == 404
     assert go.status("GET", "/projects/get-by-uuid/12345/") == 404
+
+
+def test_featurestates_list__query_count__independent_of_state_count(
+    go, tf_project, tf_environment, django_assert_max_num_queries
+):
+    for n in range(6):
+        _create_feature(go, tf_project, name=f"q{n}")
+    query = {"environment": str(tf_environment["id"])}
+
+    with django_assert_max_num_queries(8):
+        status, page = go.call("GET", "/features/featurestates/", query=query)
+
+    assert status == 200
+    assert page["count"] == 6

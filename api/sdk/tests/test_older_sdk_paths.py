@@ -220,3 +220,41 @@ def test_multivariate_options__server_key_only_feature__404_for_client_key(
 
     assert client_key_client.get(path).status_code == 404
     assert server_key_client.get(path).status_code == 200
+
+
+# ---- query budgets ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/flags/u1", "/api/v1/identities/u1/"])
+def test_older_identity_paths__known_identity__one_query_for_identity_and_traits(
+    client_key_client, flags_environment, django_assert_max_num_queries, path
+):
+    _identify(client_key_client, "u1", [{"trait_key": "plan", "trait_value": "free"}])
+    client_key_client.get(path)  # the document is compiled once per version
+
+    # The environment's version (tests re-check it on every request), then the identity with its traits.
+    with django_assert_max_num_queries(2):
+        response = client_key_client.get(path)
+
+    assert response.status_code == 200
+
+
+def test_identity_with_segments__member_of_segment__one_more_query_for_segments(
+    client_key_client, flags_environment, django_assert_max_num_queries
+):
+    _identify(client_key_client, "u1", [{"trait_key": "plan", "trait_value": "pro"}])
+    client_key_client.get("/api/v1/identities/u1/")
+
+    with django_assert_max_num_queries(3):  # version, identity with traits, segments
+        assert client_key_client.get("/api/v1/identities/u1/").json()["segments"]
+
+
+def test_multivariate_options__query_count__independent_of_variant_count(
+    client_key_client, banner, django_assert_max_num_queries
+):
+    client_key_client.get(f"/api/v1/flags/{banner.id}/multivariate-options/")
+
+    with django_assert_max_num_queries(3):  # the version, the feature, its variants
+        response = client_key_client.get(f"/api/v1/flags/{banner.id}/multivariate-options/")
+
+    assert len(response.json()["options"]) == 2
