@@ -34,7 +34,7 @@ from documents.evaluation import (
     evaluate_identity_and_segments,
     transient_identifier,
 )
-from environments.identities.models import IDENTIFIER_LIMIT
+from identities.models import IDENTIFIER_LIMIT
 from sdk import services
 from sdk.authentication import (
     EnvironmentKeyAuth,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from environments.identities.models import Identity, Trait
 from features import services as feature_services
 from features.models import Feature
+from identities.models import Identity, Trait
 
 REFERENCE = Path(__file__).resolve().parent / "flagsmith_responses"
 pytestmark = pytest.mark.django_db
