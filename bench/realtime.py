@@ -296,7 +296,12 @@ def report(args: argparse.Namespace, figures: dict, load_before: tuple, load_aft
         f"## {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC: {args.streams} streams, {args.changes} changes",
         "",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
-        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (other work was running)",
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+        + (
+            " (other work was running)"
+            if max(load_before[0], load_after[0]) > os.cpu_count() / 2
+            else " (a quiet machine)"
+        ),
         f"- command: `.venv/bin/python bench/realtime.py --streams {args.streams} --changes {args.changes}`",
         "",
         "| figure | value |",
