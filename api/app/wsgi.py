@@ -16,12 +16,19 @@ except ConfigurationError as exc:
     # 3 is gunicorn's "worker failed to boot": the arbiter stops instead of respawning.
     sys.exit(3)
 
-from app.settings.common import warn_about_generated_secret_key
+from django.conf import settings
 
-warn_about_generated_secret_key()
+# Read from the settings in use: the local settings keep one key in api/.django_secret_key.
+if getattr(settings, "SECRET_KEY_WAS_GENERATED", False):
+    print(
+        "WARNING: DJANGO_SECRET_KEY is not set; a random key was generated for this "
+        "process. Set one shared DJANGO_SECRET_KEY when running more than one instance, "
+        "or signed links and sessions will not survive a restart.",
+        file=sys.stderr,
+    )
 
 # Webhooks queued before a restart, or while no request woke the runner, go out too.
-from webhooks import runner  # noqa: E402
+from webhooks import runner
 
 runner.start()
 

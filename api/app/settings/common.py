@@ -660,14 +660,3 @@ try:
     BANDEROLE_PACKAGE_VERSIONS = {"django": package_version("django")}
 except Exception:  # pragma: no cover - metadata missing only in odd installs
     BANDEROLE_PACKAGE_VERSIONS = {}
-
-
-def warn_about_generated_secret_key() -> None:
-    """Say loudly that sessions and signed links break across instances."""
-    if SECRET_KEY_WAS_GENERATED:
-        print(
-            "WARNING: DJANGO_SECRET_KEY is not set; a random key was generated for this "
-            "process. Set one shared DJANGO_SECRET_KEY when running more than one instance, "
-            "or signed links and sessions will not survive a restart.",
-            file=sys.stderr,
-        )

@@ -463,3 +463,42 @@ def test_healthcheck__strict_allowed_hosts_and_ssl_redirect__still_reports_healt
     assert probe.returncode == 0, probe.stderr
     # A request without the probe's headers is refused, so the probe is what made it pass.
     assert plain_request.value.code == 400
+
+
+def _wsgi_start_stderr(tmp_path: Path, settings_module: str, **variables: str) -> str:
+    """What importing the WSGI module (as gunicorn and runserver do) prints on stderr."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE=settings_module, **variables)
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", "import app.wsgi"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_wsgi_start__local_settings__no_generated_secret_key_warning(tmp_path: Path) -> None:
+    # The local settings keep one generated key in api/.django_secret_key: nothing to warn about.
+    stderr = _wsgi_start_stderr(tmp_path, "app.settings.local", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+
+    assert "DJANGO_SECRET_KEY is not set" not in stderr
+
+
+def test_wsgi_start__production_with_generated_key_allowed__warns(tmp_path: Path) -> None:
+    stderr = _wsgi_start_stderr(
+        tmp_path,
+        "app.settings.production",
+        ALLOW_GENERATED_SECRET_KEY="true",
+        ALLOW_SQLITE_IN_PRODUCTION="true",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+
+    assert "DJANGO_SECRET_KEY is not set; a random key was generated" in stderr

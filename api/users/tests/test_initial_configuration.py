@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -94,6 +95,14 @@ def test_initial_configuration_post__html_accept__200_success_page(browser, form
     assert "Installation configured successfully" in content
     assert "admin@example.com" in content
     assert User.objects.filter(email="admin@example.com", is_superuser=True).exists()
+
+
+def test_initial_configuration_post__html_accept__success_page_leads_to_the_dashboard_first(browser, form_data):
+    content = browser.post(INIT_URL, form_data, HTTP_ACCEPT="text/html").content.decode()
+
+    links = re.findall(r'href="([^"]+)"', content)
+    assert links[0] == "/"
+    assert "/admin/" in links[1:]
 
 
 def test_initial_configuration_post__site_row_missing__created_with_given_name(browser, form_data):
@@ -289,6 +298,7 @@ def test_first_run_hint__no_users__points_at_initial_configuration():
 
     assert "http://flags.local:8000/api/v1/users/config/init/" in out.getvalue()
     assert "createsuperuser" in out.getvalue()
+    assert "dashboard at http://flags.local:8000/" in out.getvalue()
 
 
 def test_first_run_hint__user_exists__points_at_sign_in(alice):
@@ -297,4 +307,5 @@ def test_first_run_hint__user_exists__points_at_sign_in(alice):
     call_command("first_run_hint", stdout=out)
 
     assert "config/init" not in out.getvalue()
+    assert out.getvalue().index("http://127.0.0.1:8000/ ") < out.getvalue().index("/admin/")
     assert "/api/v1/auth/login/" in out.getvalue()

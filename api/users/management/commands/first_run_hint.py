@@ -11,11 +11,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, url: str, **options):
         if User.objects.exists():
-            self.stdout.write(f"Banderole: sign in at {url}/admin/ or POST {url}/api/v1/auth/login/")
+            self.stdout.write(
+                f"Banderole: open the dashboard at {url}/ (also: the Django admin at {url}/admin/, "
+                f"the API with POST {url}/api/v1/auth/login/)"
+            )
             return
         self.stdout.write(
             self.style.WARNING(
                 f"Banderole has no user yet. Create the first admin at {url}/api/v1/users/config/init/ "
-                "or with: cd api && ../.venv/bin/python manage.py createsuperuser"
+                f"(or with: cd api && ../.venv/bin/python manage.py createsuperuser), then sign in to "
+                f"the dashboard at {url}/"
             )
         )
