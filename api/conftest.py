@@ -36,7 +36,7 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if ON_POSTGRES:
         return
-    reason = "needs PostgreSQL: run with DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres (make test does)"
+    reason = "needs PostgreSQL: run with DATABASE_URL=postgresql://postgres:password@127.0.0.1:5432/postgres (make test does)"
     for item in items:
         if "postgres" in item.keywords:
             if IN_CI:

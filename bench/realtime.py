@@ -6,7 +6,7 @@
 
 Starts memcached, gunicorn (production settings, one worker) and ``manage.py
 runrealtime`` on a fresh PostgreSQL database (``--postgres``, default
-postgresql://postgres@127.0.0.1:5432), as docker-compose.yml configures them (the
+postgresql://postgres:password@127.0.0.1:5432), as docker-compose.yml configures them (the
 environment cache in memcached), creates a project with realtime updates on
 through the admin API, opens ``--streams`` streams of its environment from this
 process (asyncio, raw sockets) and waits until every one has its first event. It
@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="connections opened at a time")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between changes")
     parser.add_argument(
-        "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+        "--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres:password@127.0.0.1:5432")
     )
     parser.add_argument("--results", type=Path, help="append a section to this markdown file")
     args = parser.parse_args()

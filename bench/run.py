@@ -685,7 +685,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"),
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres:password@127.0.0.1:5432"),
         help="PostgreSQL server URL without a database name (default: BENCH_POSTGRES_URL or local postgres user)",
     )
     parser.add_argument("--database", default="banderole_bench", help="database to drop, create and drop again")

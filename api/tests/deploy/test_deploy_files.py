@@ -139,6 +139,20 @@ def test_db_yaml__parsed__publishes_postgres_on_loopback_only() -> None:
     assert environment["POSTGRES_DB"] == "banderole"
 
 
+def test_bin_test__default_test_database_url__reaches_the_db_yaml_server() -> None:
+    # Someone who follows the README (docker/db.yaml, then make test) gets the PostgreSQL stage:
+    # the default URL carries db.yaml's user, default password and published port.
+    default = re.search(r'TEST_DATABASE_URL:-([^}"]+)', (REPO_DIR / "bin" / "test").read_text()).group(1)
+    compose = _load_yaml(REPO_DIR / "docker" / "db.yaml")
+    password = re.fullmatch(
+        r"\$\{POSTGRES_PASSWORD:-(.+)\}", _environment_of(compose["services"]["postgres"])["POSTGRES_PASSWORD"]
+    )
+    host_port = compose["services"]["postgres"]["ports"][0].rsplit(":", 1)[0]
+
+    assert default == f"postgresql://postgres:{password.group(1)}@{host_port}/postgres"
+    assert default in (REPO_DIR / "README.md").read_text()
+
+
 # --- Procfile ----------------------------------------------------------------------------
 
 
