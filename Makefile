@@ -20,13 +20,14 @@ install: $(VENV)/.installed
 migrate: install
 	cd api && $(PY) manage.py migrate --noinput && $(PY) manage.py createcachetable
 
-## The web dashboard (frontend/) built into api/static when Node.js is installed; without
-## Node the server still runs and its / page says how to build the dashboard.
+## The web dashboard (frontend/) built into api/static when Node.js is installed, and rebuilt only
+## when its sources changed (a stamp of their hash); without Node the server still runs and its
+## / page says how to build the dashboard.
 dashboard:
 	@if command -v npm >/dev/null; then \
 	  cd frontend && { [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
 	    || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error; } \
-	  && npm run --silent bundledjango \
+	  && node scripts/build-if-changed.mjs \
 	  || echo "*** The dashboard did not build (see above); the API and /admin/ still work."; \
 	else \
 	  echo "*** Node.js is not installed, so the dashboard at / is not built. Install Node.js 20.19+"; \

@@ -516,3 +516,54 @@ def test_wsgi_start__production_with_generated_key_allowed__warns(tmp_path: Path
     )
 
     assert "DJANGO_SECRET_KEY is not set; a random key was generated" in stderr
+
+
+# --- make serve's dashboard step ---------------------------------------------------------
+
+
+@pytest.fixture
+def dashboard_checkout(tmp_path: Path) -> Path:
+    """A copy of the build-if-changed script in a tree shaped like the repository, whose
+    `bundledjango` only writes the built files and counts how often it ran."""
+    if subprocess.run(["sh", "-c", "command -v node && command -v npm"], capture_output=True).returncode:
+        pytest.skip("Node.js and npm are not installed")
+    frontend = tmp_path / "frontend"
+    (frontend / "scripts").mkdir(parents=True)
+    (frontend / "src").mkdir()
+    (frontend / "scripts" / "build-if-changed.mjs").write_text(
+        (REPO_DIR / "frontend" / "scripts" / "build-if-changed.mjs").read_text()
+    )
+    (frontend / "scripts" / "fake-build.mjs").write_text(
+        "import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';\n"
+        "mkdirSync('../api/static/dashboard', { recursive: true });\n"
+        "mkdirSync('../api/app/templates/webpack', { recursive: true });\n"
+        "writeFileSync('../api/app/templates/webpack/index.html', '<html></html>');\n"
+        "appendFileSync('../builds.txt', 'built\\n');\n"
+    )
+    (frontend / "package.json").write_text(json.dumps({"scripts": {"bundledjango": "node scripts/fake-build.mjs"}}))
+    (frontend / "src" / "main.tsx").write_text("export const answer = 42;\n")
+    return frontend
+
+
+def _build_if_changed(frontend: Path) -> int:
+    subprocess.run(["node", "scripts/build-if-changed.mjs"], cwd=frontend, check=True, capture_output=True, timeout=60)
+    builds = frontend.parent / "builds.txt"
+    return len(builds.read_text().splitlines()) if builds.exists() else 0
+
+
+def test_dashboard_build_if_changed__unchanged_or_touched_sources__not_rebuilt(dashboard_checkout: Path) -> None:
+    assert _build_if_changed(dashboard_checkout) == 1
+    assert _build_if_changed(dashboard_checkout) == 1
+    os.utime(dashboard_checkout / "src" / "main.tsx")
+
+    assert _build_if_changed(dashboard_checkout) == 1
+
+
+def test_dashboard_build_if_changed__edited_source_or_missing_build__rebuilt(dashboard_checkout: Path) -> None:
+    assert _build_if_changed(dashboard_checkout) == 1
+    (dashboard_checkout / "src" / "main.tsx").write_text("export const answer = 43;\n")
+    assert _build_if_changed(dashboard_checkout) == 2
+
+    (dashboard_checkout.parent / "api" / "app" / "templates" / "webpack" / "index.html").unlink()
+
+    assert _build_if_changed(dashboard_checkout) == 3
