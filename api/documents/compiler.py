@@ -99,7 +99,8 @@ def _rule_document(rule: Any) -> dict[str, Any]:
         "type": rule.type,
         "rules": [_rule_document(child) for child in rule.child_rules],
         "conditions": [
-            {"operator": condition.operator, "value": condition.value or "", "property_": condition.property or ""}
+            # A percentage split has no property: null, as Flagsmith's documents write it.
+            {"operator": condition.operator, "value": condition.value or "", "property_": condition.property}
             for condition in rule.conditions.all()
         ],
     }

@@ -108,7 +108,7 @@ def evaluate_identity_and_segments(
                 "identity": overridden_identity_id if by_identity and not hide else None,
                 "feature_segment": None if hide else compiled.feature_segment_ids.get(state_id),
                 "enabled": flag["enabled"],
-                "variant": flag["variant"],
+                "variant": _variant(flag, compiled.feature_items[name]["type"]),
             }
         )
     # Identity overrides are a segment of their own to the engine; only the project's segments count.
@@ -118,6 +118,20 @@ def evaluate_identity_and_segments(
         if segment.get("metadata", {}).get("source") == "api"
     ]
     return items, segment_ids
+
+
+def _variant(flag: dict[str, Any], feature_type: str) -> str | None:
+    """The ``variant`` Flagsmith reports: of a multivariate feature, the chosen option's key, else "control".
+
+    The engine says "control" only for a state with variants; Flagsmith's serializer
+    says it for every value of a multivariate feature that is no option's, identity
+    and segment overrides without weights included. A chosen option without a key is null.
+    """
+    if feature_type != "MULTIVARIATE":
+        return flag["variant"]
+    if str(flag.get("reason", "")).startswith("SPLIT"):
+        return flag["variant"]
+    return "control"
 
 
 def effective_flags(compiled: CompiledEnvironment, identity: IdentityToEvaluate) -> list[dict[str, Any]]:

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "analytics",
     "webhooks",
     "documents",
+    "transfer",
     "sdk",
     "unleash",
     "ofrep",
