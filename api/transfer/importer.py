@@ -566,7 +566,7 @@ def _refuse_existing(builder: _Builder) -> None:
     if existing is not None:
         raise ExportFileError(
             f"organisation {existing.name!r} (uuid {organisation.key[0]}) is already here, as id {existing.pk}: "
-            "this export was imported before. Delete that organisation first to import it again."
+            "this export was imported before. Delete that organisation first to import it again"
         )
     for model, lookup in (
         (Environment, "api_key"),
@@ -603,8 +603,9 @@ def _refuse_existing(builder: _Builder) -> None:
 
 def _changed_assignments(builder: _Builder) -> dict[str, list[str]]:
     """Per environment, the features whose split or variant results will differ from the source."""
+    # By identity: rows without a pk are unhashable.
     split_segments = {
-        condition.rule.segment  # type: ignore[attr-defined]
+        id(condition.rule.segment)  # type: ignore[attr-defined]
         for condition in builder.by_model[Condition]
         if condition.operator == ConditionOperator.PERCENTAGE_SPLIT  # type: ignore[attr-defined]
     }
@@ -627,7 +628,7 @@ def _changed_assignments(builder: _Builder) -> dict[str, list[str]]:
         feature_segment = state.feature_segment  # type: ignore[attr-defined]
         if (
             feature_segment is not None
-            and feature_segment.segment in split_segments
+            and id(feature_segment.segment) in split_segments
             and feature_segment.segment.pk is None
         ):
             changed[environment].add(feature)
