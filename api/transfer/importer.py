@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -430,10 +430,16 @@ class _Builder:
 
     def _features(self) -> None:
         self.tags: list[tuple[Feature, list[Tag]]] = []
+        names: dict[tuple[Any, str], Record] = {}
         for r in self.each(FEATURE):
 
             def feature(r: Record) -> Feature:
                 tags = r.value("tags", list, default=[])
+                slot = (tuple(r.fields.get("project") or ()), r.text("name").lower())
+                if slot in names:
+                    # Banderole's feature names are unique per project regardless of case.
+                    raise r.fail(f"the same name as {names[slot]} (feature names are case-insensitive here)")
+                names[slot] = r
                 made = Feature(
                     uuid=r.text("uuid"),
                     project=self.parent(r, "project", PROJECT),
@@ -725,7 +731,15 @@ def import_organisation(
     with versions.batch():
         _refuse_existing(builder)
         for model in WRITE_ORDER:
-            _insert(model, builder.by_model[model], builder.dropped)
+            try:
+                # A savepoint: the error is reported, and the outer transaction undoes everything.
+                with transaction.atomic():
+                    _insert(model, builder.by_model[model], builder.dropped)
+            except (IntegrityError, DataError) as exc:
+                raise ExportFileError(
+                    f"the database refused the {model._meta.verbose_name_plural} of the file "
+                    f"(two with the same name, or a value too large?): {str(exc).strip()[:300]}"
+                ) from exc
         # Rules point at their parent rule, saved in the same INSERT: set the parents now.
         nested = []
         for rule, parent in builder.rule_parents:
