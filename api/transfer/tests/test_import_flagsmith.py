@@ -458,3 +458,16 @@ def test_round_trip__import_export_import_in_an_empty_database__same_sdk_answers
     assert "WARNING" not in stderr.getvalue()
     after = {env["name"]: sdk_answers(env) for env in VIEW["environments"]}
     assert after == before
+
+
+def test_import__with_source_ids__new_rows_afterwards_get_free_ids() -> None:
+    organisation = import_objects(export_objects(), documents=documents()).organisation
+    project = organisation.projects.get()
+    state = FeatureState.objects.filter(feature_segment__isnull=True, identity__isnull=True).first()
+
+    segment = Segment.objects.create(project=project, name="after the import")
+    identity = Identity.objects.create(environment=state.environment, identifier="after-the-import")
+    override = FeatureState.objects.create(feature=state.feature, environment=state.environment, identity=identity)
+
+    assert segment.pk > max(s["id"] for s in ORIGINAL_IDS["segments"])
+    assert override.pk > max(s["django_id"] for s in ORIGINAL_IDS["feature_states"])

@@ -1,0 +1,119 @@
+"""Migrating from Flagsmith and back, end to end, on PostgreSQL.
+
+A real Flagsmith 2.265's export (``transfer/tests/flagsmith_2_265/``) goes into an
+empty database with ``manage.py import_flagsmith`` and the source's environment
+documents; a gunicorn server on that database is then checked by the fixture's own
+``verify_sdk_view.py``, which replays what the source Flagsmith answered every SDK
+(``/flags/`` with each key, the environment document, 201 stored and 300 transient
+identities). Then ``export_flagsmith`` writes the organisation out, it goes into a
+second empty database, and the same check runs against that.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import fresh_postgres_database, gunicorn, manage, subprocess_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+FIXTURES = Path(__file__).resolve().parents[2] / "transfer" / "tests" / "flagsmith_2_265"
+EXPORT = FIXTURES / "flagsmith-2.265-organisation-export.json"
+
+
+def database_env(url: str) -> dict[str, str]:
+    return subprocess_env(
+        DJANGO_SETTINGS_MODULE="app.settings.production",
+        DJANGO_SECRET_KEY="migration-secret-key-long-enough-for-production-settings-0123456",
+        DATABASE_URL=url,
+    )
+
+
+def verify_against(env: dict[str, str], log_path: Path) -> str:
+    """Run verify_sdk_view.py --strict against a server on this database; its output."""
+    with gunicorn(log_path, ready_path="/health/liveness/", GUNICORN_WORKERS="2", **_database_only(env)) as server:
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(FIXTURES / "verify_sdk_view.py"),
+                "--base-url",
+                server.url,
+                "--view",
+                str(FIXTURES / "expected-sdk-view.json"),
+                "--keys",
+                str(FIXTURES / "keys.json"),
+                "--strict",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr + server.log()[-3000:]
+    return result.stdout
+
+
+def _database_only(env: dict[str, str]) -> dict[str, str]:
+    return {name: env[name] for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DATABASE_URL")}
+
+
+def summary(output: str) -> tuple[int, int, int]:
+    found = re.search(r"^(\d+) failed, (\d+) hash-only, (\d+) passed$", output, re.MULTILINE)
+    assert found, output
+    return int(found[1]), int(found[2]), int(found[3])
+
+
+def test_flagsmith_export__imported_with_documents_and_round_tripped__every_sdk_gets_what_flagsmith_gave(
+    tmp_path,
+) -> None:
+    with fresh_postgres_database("banderole_import") as first_url:
+        first = database_env(first_url)
+        manage("migrate", "--noinput", env=first)
+        imported = manage(
+            "import_flagsmith",
+            str(EXPORT),
+            "--environment-documents",
+            str(FIXTURES / "environment-documents.json"),
+            "--owner",
+            "owner@example.com",
+            env=first,
+        )
+        assert "Every identity keeps its percentage-split and multivariate assignment" in imported.stdout
+        assert "WARNING" not in imported.stderr
+
+        # 14 checks: flags with each key, keys, document, hashed ids, identities, transient; per environment.
+        assert summary(verify_against(first, tmp_path / "first.log")) == (0, 0, 14)
+
+        exported = tmp_path / "banderole-export.json"
+        organisation_id = manage(
+            "shell",
+            "-c",
+            "from organisations.models import Organisation; print(Organisation.objects.get().pk)",
+            env=first,
+        ).stdout.strip().splitlines()[-1]
+        manage(
+            "export_flagsmith", organisation_id, str(exported), "--server-keys", str(FIXTURES / "keys.json"), env=first
+        )
+
+    with fresh_postgres_database("banderole_reimport") as second_url:
+        second = database_env(second_url)
+        manage("migrate", "--noinput", env=second)
+        reimported = manage("import_flagsmith", str(exported), env=second)
+        assert "WARNING" not in reimported.stderr
+
+        assert summary(verify_against(second, tmp_path / "second.log")) == (0, 0, 14)
+
+        twice = subprocess.run(
+            [sys.executable, "manage.py", "import_flagsmith", str(exported)],
+            cwd=Path(__file__).resolve().parents[2],
+            env=second,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert twice.returncode != 0
+        assert "imported before" in twice.stderr
