@@ -89,12 +89,16 @@ def test_flagsmith_export__imported_with_documents_and_round_tripped__every_sdk_
         assert summary(verify_against(first, tmp_path / "first.log")) == (0, 0, 14)
 
         exported = tmp_path / "banderole-export.json"
-        organisation_id = manage(
-            "shell",
-            "-c",
-            "from organisations.models import Organisation; print(Organisation.objects.get().pk)",
-            env=first,
-        ).stdout.strip().splitlines()[-1]
+        organisation_id = (
+            manage(
+                "shell",
+                "-c",
+                "from organisations.models import Organisation; print(Organisation.objects.get().pk)",
+                env=first,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         manage(
             "export_flagsmith", organisation_id, str(exported), "--server-keys", str(FIXTURES / "keys.json"), env=first
         )
