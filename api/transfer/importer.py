@@ -167,8 +167,18 @@ def _segment_uuid(export: ExportFile, segment: dict[str, Any], by_name: dict[str
 
 
 def ids_from_file(export: ExportFile) -> dict[str, dict[str, int]]:
-    """The ``pk`` the file gives hashed objects (Banderole's export writes them; Flagsmith's does not)."""
-    return {model: {r.key[0]: r.pk for r in export.of(model) if r.pk is not None} for model in HASHED_MODELS}
+    """The ``pk`` the file gives hashed objects (Banderole's export writes them; Flagsmith's does not).
+
+    A feature state's multivariate seed is its ``mv_hashing_salt`` when set (Flagsmith
+    carries a superseded version's id over to its successor), else its id; Flagsmith's
+    documents give that seed as ``django_id``, and the state is stored under it.
+    """
+    kept = {model: {r.key[0]: r.pk for r in export.of(model) if r.pk is not None} for model in HASHED_MODELS}
+    for r in export.of(FEATURE_STATE):
+        salt = r.integer("mv_hashing_salt", null=True, default=None)
+        if salt is not None and r.pk is not None:
+            kept[FEATURE_STATE][r.key[0]] = salt
+    return kept
 
 
 # --- building the rows ------------------------------------------------------------------------------
@@ -618,18 +628,13 @@ def _changed_assignments(builder: _Builder) -> dict[str, list[str]]:
     mv_by_state: dict[int, list[MultivariateFeatureStateValue]] = defaultdict(list)
     for mv in builder.by_model[MultivariateFeatureStateValue]:
         mv_by_state[id(mv.feature_state)].append(mv)  # type: ignore[attr-defined]
-    salted = {
-        id(builder.rows[r])
-        for r in builder.export.of(FEATURE_STATE)
-        if r in builder.rows and r.fields.get("mv_hashing_salt") is not None
-    }
     changed: dict[str, set[str]] = defaultdict(set)
     for state in builder.by_model[FeatureState]:
         if state.identity is not None:  # type: ignore[attr-defined]
             continue
         environment, feature = state.environment.name, state.feature.name  # type: ignore[attr-defined]
         variants = mv_by_state.get(id(state), [])
-        if variants and (state.pk is None or id(state) in salted or any(mv.pk is None for mv in variants)):
+        if variants and (state.pk is None or any(mv.pk is None for mv in variants)):
             changed[environment].add(feature)
         feature_segment = state.feature_segment  # type: ignore[attr-defined]
         if (

@@ -471,3 +471,19 @@ def test_import__with_source_ids__new_rows_afterwards_get_free_ids() -> None:
 
     assert segment.pk > max(s["id"] for s in ORIGINAL_IDS["segments"])
     assert override.pk > max(s["django_id"] for s in ORIGINAL_IDS["feature_states"])
+
+
+def test_import__feature_state_with_mv_hashing_salt__stored_under_its_seed() -> None:
+    objects = export_objects()
+    state = next(o for o in objects if o["model"] == "features.featurestate" and o["fields"]["uuid"] == MV_STATE_UUID)
+    state["pk"] = 5
+    state["fields"]["mv_hashing_salt"] = 999
+
+    import_objects(objects)
+
+    # The id Flagsmith hashes for it is the salt, and Banderole hashes the id.
+    assert FeatureState.objects.get(uuid=MV_STATE_UUID).pk == 999
+
+
+# f_mv_string's default in production: the state of the environment document's first weights.
+MV_STATE_UUID = "89e8efeb-1efc-4a6d-adc3-8aeda80f574e"
