@@ -136,16 +136,16 @@ def ids_from_documents(export: ExportFile, documents: dict[str, Any]) -> dict[st
                 states.extend(segment.get("feature_states") or [])
             for override in document.get("identity_overrides") or []:
                 states.extend(override.get("identity_features") or [])
-        except (KeyError, TypeError) as exc:
+            for state in states:
+                keep(FEATURE_STATE, state.get("featurestate_uuid"), state.get("django_id"), where)
+                for mv in state.get("multivariate_feature_state_values") or []:
+                    keep(MV_STATE_VALUE, mv.get("mv_fs_value_uuid"), mv.get("id"), where)
+            for segment in segments:
+                uuid = _segment_uuid(export, segment, segments_by_name)
+                if uuid is not None:
+                    keep(SEGMENT, uuid, segment.get("id"), where)
+        except (KeyError, TypeError, AttributeError) as exc:
             raise ExportFileError(f"environment document of {where}: not an environment document ({exc!r})") from exc
-        for state in states:
-            keep(FEATURE_STATE, state.get("featurestate_uuid"), state.get("django_id"), where)
-            for mv in state.get("multivariate_feature_state_values") or []:
-                keep(MV_STATE_VALUE, mv.get("mv_fs_value_uuid"), mv.get("id"), where)
-        for segment in segments:
-            uuid = _segment_uuid(export, segment, segments_by_name)
-            if uuid is not None:
-                keep(SEGMENT, uuid, segment.get("id"), where)
     return kept
 
 
@@ -476,7 +476,7 @@ class _Builder:
         for r in self.export.of(SEGMENT):
             if r in self.rows and r.fields.get("feature") is not None:
                 try:
-                    self.rows[r].feature = self.parent(r, "feature", FEATURE)  # type: ignore[attr-defined]
+                    self.rows[r].feature = self.parent(r, "feature", FEATURE)
                 except _Skipped:
                     self.skipped.add(r)
                     self.dropped.add(id(self.rows.pop(r)))
@@ -596,13 +596,14 @@ def _refuse_existing(builder: _Builder) -> None:
         (MultivariateFeatureStateValue, "uuid"),
         (EnvironmentAPIKey, "key_hash"),
     ):
-        wanted = {getattr(row, lookup): row for row in builder.by_model[model]}
+        wanted = {str(getattr(row, lookup)): row for row in builder.by_model[model]}
         clash = model.objects.filter(**{f"{lookup}__in": list(wanted)}).values_list(lookup, flat=True).first()
         if clash is not None:
-            what = "server key" if model is EnvironmentAPIKey else f"{model._meta.verbose_name} {wanted[clash]}"
-            raise ExportFileError(
-                f"{what} ({lookup} {clash if model is not EnvironmentAPIKey else '…'}) exists already"
-            )
+            if model is EnvironmentAPIKey:
+                what = f"server-side key {wanted[str(clash)].name!r}"
+            else:
+                what = f"{model._meta.verbose_name} {wanted[str(clash)]} ({lookup} {clash})"
+            raise ExportFileError(f"{what} exists already, in another organisation of this installation")
     for model in (Segment, FeatureState, MultivariateFeatureStateValue):
         wanted = {row.pk: row for row in builder.by_model[model] if row.pk is not None}
         clash = model.objects.filter(pk__in=list(wanted)).values_list("pk", flat=True).first()
@@ -621,22 +622,22 @@ def _changed_assignments(builder: _Builder) -> dict[str, list[str]]:
     """Per environment, the features whose split or variant results will differ from the source."""
     # By identity: rows without a pk are unhashable.
     split_segments = {
-        id(condition.rule.segment)  # type: ignore[attr-defined]
+        id(condition.rule.segment)
         for condition in builder.by_model[Condition]
-        if condition.operator == ConditionOperator.PERCENTAGE_SPLIT  # type: ignore[attr-defined]
+        if condition.operator == ConditionOperator.PERCENTAGE_SPLIT
     }
     mv_by_state: dict[int, list[MultivariateFeatureStateValue]] = defaultdict(list)
     for mv in builder.by_model[MultivariateFeatureStateValue]:
-        mv_by_state[id(mv.feature_state)].append(mv)  # type: ignore[attr-defined]
+        mv_by_state[id(mv.feature_state)].append(mv)
     changed: dict[str, set[str]] = defaultdict(set)
     for state in builder.by_model[FeatureState]:
-        if state.identity is not None:  # type: ignore[attr-defined]
+        if state.identity is not None:
             continue
-        environment, feature = state.environment.name, state.feature.name  # type: ignore[attr-defined]
+        environment, feature = state.environment.name, state.feature.name
         variants = mv_by_state.get(id(state), [])
         if variants and (state.pk is None or any(mv.pk is None for mv in variants)):
             changed[environment].add(feature)
-        feature_segment = state.feature_segment  # type: ignore[attr-defined]
+        feature_segment = state.feature_segment
         if (
             feature_segment is not None
             and id(feature_segment.segment) in split_segments
@@ -749,7 +750,7 @@ def import_organisation(
         nested = []
         for rule, parent in builder.rule_parents:
             if id(rule) not in builder.dropped:
-                rule.parent_id = parent.pk  # type: ignore[attr-defined]
+                rule.parent_id = parent.pk
                 nested.append(rule)
         SegmentRule.objects.bulk_update(nested, ["parent"], batch_size=500)
         for feature, tags in builder.tags:

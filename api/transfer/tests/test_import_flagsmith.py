@@ -487,3 +487,71 @@ def test_import__feature_state_with_mv_hashing_salt__stored_under_its_seed() -> 
 
 # f_mv_string's default in production: the state of the environment document's first weights.
 MV_STATE_UUID = "89e8efeb-1efc-4a6d-adc3-8aeda80f574e"
+
+
+def test_import__client_key_of_another_organisation__refused_naming_the_environment() -> None:
+    other = Organisation.objects.create(name="other")
+    project = Project.objects.create(name="p", organisation=other)
+    Environment.objects.create(project=project, name="theirs", api_key=KEYS["environments"][1]["client_key"])
+
+    with pytest.raises(
+        ExportFileError, match=r"environment compat-project-shared / compat-env-shared-staging .*exists"
+    ):
+        import_objects(export_objects())
+
+    assert Organisation.objects.count() == 1 and Feature.objects.count() == 0
+
+
+def test_import__feature_uuid_of_another_organisation__refused_naming_the_feature() -> None:
+    other = Organisation.objects.create(name="other")
+    project = Project.objects.create(name="p", organisation=other)
+    source = _first(export_objects(), "features.feature", 0)
+    Feature.objects.create(project=project, name="theirs", uuid=source["uuid"])
+
+    with pytest.raises(ExportFileError, match=rf"feature {source['name']} \(uuid {source['uuid']}\) exists already"):
+        import_objects(export_objects())
+
+    assert Organisation.objects.count() == 1
+
+
+def test_import__server_key_of_another_environment__refused_without_showing_the_key() -> None:
+    other = Organisation.objects.create(name="other")
+    environment = Environment.objects.create(project=Project.objects.create(name="p", organisation=other), name="e")
+    key = EnvironmentAPIKey(environment=environment, name="theirs")
+    key.set_key(KEYS["environments"][0]["server_keys"][0]["key"])
+    key.save()
+
+    with pytest.raises(ExportFileError, match="server-side key 'compat-server-key-shared' exists already") as error:
+        import_objects(export_objects())
+
+    assert KEYS["environments"][0]["server_keys"][0]["key"] not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"feature_states": "no"},
+        {"project": {}},
+        {"feature_states": [{"featurestate_uuid": MV_STATE_UUID}], "project": {"segments": []}},
+    ],
+    ids=["states-not-a-list", "no-segments", "state-without-id"],
+)
+def test_import__malformed_environment_document__refused_naming_the_environment(document) -> None:
+    given = documents()
+    given[KEYS["environments"][0]["client_key"]] = document
+
+    with pytest.raises(
+        ExportFileError, match=rf"environment document of environment {KEYS['environments'][0]['client_key']}"
+    ):
+        import_objects(export_objects(), documents=given)
+
+    assert nothing_written()
+
+
+def test_import__documents_disagree_on_an_id__refused() -> None:
+    given = documents()
+    production, staging = (given[e["client_key"]] for e in KEYS["environments"])
+    staging["project"]["segments"][0]["id"] = production["project"]["segments"][0]["id"] + 1000
+
+    with pytest.raises(ExportFileError, match=r"disagree on the id of segments\.segment"):
+        import_objects(export_objects(), documents=given)
