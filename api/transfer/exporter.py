@@ -9,7 +9,9 @@ Two differences, both for the organisation's SDKs:
 
 - The rows whose ids the evaluation hashes (segments, feature states, multivariate
   values) carry their ``pk``, so an import on either side keeps every identity in its
-  percentage split and variant. Flagsmith's ``loaddata`` stores a given ``pk`` as the id.
+  percentage split and variant. Flagsmith's ``loaddata`` stores a given ``pk`` as the id,
+  and overwrites a row that has it: import such a file only into a Flagsmith where
+  those ids are free, or export without them (``with_ids=False``).
 - Banderole keeps only a hash of each server-side key, so a key is written in clear
   only when the caller supplies it (``server_keys``); the others are left out and
   listed.
@@ -110,8 +112,9 @@ def _rules_data(rules: Iterable[SegmentRule]) -> list[dict[str, Any]]:
 
 
 class _Writer:
-    def __init__(self, organisation: Organisation):
+    def __init__(self, organisation: Organisation, with_ids: bool):
         self.organisation = organisation
+        self.with_ids = with_ids
         self.objects: list[dict[str, Any]] = []
 
     def derived_uuid(self, kind: str, pk: int) -> str:
@@ -119,16 +122,21 @@ class _Writer:
 
     def add(self, model: str, fields: dict[str, Any], pk: int | None = None) -> None:
         item: dict[str, Any] = {"model": model, "fields": fields}
-        if pk is not None:
+        if pk is not None and self.with_ids:
             # Before "fields", where Django's serializer puts it.
             item = {"model": model, "pk": pk, "fields": fields}
         self.objects.append(item)
 
 
-def export_organisation(organisation: Organisation, server_keys: Iterable[str] = ()) -> ExportResult:
-    """Every object of the organisation as Flagsmith's export writes it; ``server_keys`` in clear."""
+def export_organisation(
+    organisation: Organisation, server_keys: Iterable[str] = (), *, with_ids: bool = True
+) -> ExportResult:
+    """Every object of the organisation as Flagsmith's export writes it; ``server_keys`` in clear.
+
+    ``with_ids=False`` leaves the ``pk``s out, as Flagsmith's own export does.
+    """
     known_keys = {hash_server_key(key): key for key in server_keys}
-    w = _Writer(organisation)
+    w = _Writer(organisation, with_ids)
     org = [str(organisation.uuid)]
     w.add(
         ORGANISATION,

@@ -555,3 +555,18 @@ def test_import__documents_disagree_on_an_id__refused() -> None:
 
     with pytest.raises(ExportFileError, match=r"disagree on the id of segments\.segment"):
         import_objects(export_objects(), documents=given)
+
+
+def test_export__without_ids__no_pks_and_an_import_lists_the_changing_features(tmp_path) -> None:
+    organisation = import_objects(export_objects(), documents=documents()).organisation
+    path = tmp_path / "out.json"
+
+    call_command("export_flagsmith", str(organisation.pk), str(path), "--without-ids", stderr=io.StringIO())
+
+    written = json.loads(path.read_text())
+    assert not [o for o in written if "pk" in o]
+    organisation.delete()
+    result = import_objects(written)
+    assert result.changed_assignments == {
+        env["name"]: env["hash_sensitive"]["features"] for env in VIEW["environments"]
+    }

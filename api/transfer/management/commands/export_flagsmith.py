@@ -1,9 +1,12 @@
-"""``manage.py export_flagsmith ORG_ID FILE [--server-keys KEYS.json]``
+"""``manage.py export_flagsmith ORG_ID FILE [--server-keys KEYS.json] [--without-ids]``
 
 Writes an organisation in Flagsmith's export format, which Flagsmith's own import
-(``loaddata``) and ``import_flagsmith`` read back. Server-side keys are stored here
-only as hashes: give them (a file in the format of the fixtures' ``keys.json``, or a
-JSON list of keys) to have them written in clear; the others are left out and listed.
+(``loaddata``) and ``import_flagsmith`` read back. Segments, feature states and
+multivariate weights carry their ``pk`` (identities hash on them) unless
+``--without-ids``: Flagsmith's loaddata overwrites a row with a given pk, so import
+such a file only where those ids are free. Server-side keys are stored here only as
+hashes: give them (a file in the format of the fixtures' ``keys.json``, or a JSON
+list of keys) to have them written in clear; the others are left out and listed.
 """
 
 from __future__ import annotations
@@ -47,13 +50,20 @@ class Command(BaseCommand):
         parser.add_argument("organisation", type=int, help="The organisation's id.")
         parser.add_argument("file", help="Where to write the JSON ('-' for standard output).")
         parser.add_argument("--server-keys", help="JSON with the server-side keys to write in clear (keys.json).")
+        parser.add_argument(
+            "--without-ids",
+            action="store_true",
+            help="Leave out the pks of segments, feature states and multivariate weights, as Flagsmith's export does "
+            "(for a Flagsmith that already holds other data: its loaddata overwrites rows with a given pk; "
+            "percentage splits and variants then change).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(pk=options["organisation"]).first()
         if organisation is None:
             raise CommandError(f"No organisation with id {options['organisation']}.")
         keys = read_server_keys(options["server_keys"]) if options["server_keys"] else []
-        result = export_organisation(organisation, keys)
+        result = export_organisation(organisation, keys, with_ids=not options["without_ids"])
         text = json.dumps(result.objects, ensure_ascii=False)
         if options["file"] == "-":
             self.stdout.write(text)
