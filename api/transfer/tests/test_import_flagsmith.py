@@ -570,3 +570,11 @@ def test_export__without_ids__no_pks_and_an_import_lists_the_changing_features(t
     assert result.changed_assignments == {
         env["name"]: env["hash_sensitive"]["features"] for env in VIEW["environments"]
     }
+
+
+def test_import__query_budget__bulk_inserts_not_a_query_per_object(django_assert_max_num_queries) -> None:
+    export = parse_export(EXPORT_PATH.read_bytes())
+
+    # 1,535 objects: checks, one INSERT per model and 500 rows, the audit entry, the version bump.
+    with django_assert_max_num_queries(100):
+        import_organisation(export, documents=documents())
