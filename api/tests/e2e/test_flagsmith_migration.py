@@ -5,8 +5,10 @@ empty database with ``manage.py import_flagsmith`` and the source's environment
 documents; a gunicorn server on that database is then checked by the fixture's own
 ``verify_sdk_view.py``, which replays what the source Flagsmith answered every SDK
 (``/flags/`` with each key, the environment document, 201 stored and 300 transient
-identities). Then ``export_flagsmith`` writes the organisation out, it goes into a
-second empty database, and the same check runs against that.
+identities). The same export goes into a second database with ``--source-url``
+(the documents fetched over HTTP from the first server, standing in for the source).
+Then ``export_flagsmith`` writes the organisation out, it goes into a third empty
+database, and the same check runs against each.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import fresh_postgres_database, gunicorn, manage, subprocess_env
+from tests.e2e.server import RunningServer, fresh_postgres_database, gunicorn, manage, subprocess_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -34,27 +36,35 @@ def database_env(url: str) -> dict[str, str]:
     )
 
 
-def verify_against(env: dict[str, str], log_path: Path) -> str:
-    """Run verify_sdk_view.py --strict against a server on this database; its output."""
-    with gunicorn(log_path, ready_path="/health/liveness/", GUNICORN_WORKERS="2", **_database_only(env)) as server:
-        result = subprocess.run(
-            [
-                sys.executable,
-                str(FIXTURES / "verify_sdk_view.py"),
-                "--base-url",
-                server.url,
-                "--view",
-                str(FIXTURES / "expected-sdk-view.json"),
-                "--keys",
-                str(FIXTURES / "keys.json"),
-                "--strict",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+def verify(server: RunningServer) -> str:
+    """verify_sdk_view.py --strict against this server; its output."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(FIXTURES / "verify_sdk_view.py"),
+            "--base-url",
+            server.url,
+            "--view",
+            str(FIXTURES / "expected-sdk-view.json"),
+            "--keys",
+            str(FIXTURES / "keys.json"),
+            "--strict",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr + server.log()[-3000:]
     return result.stdout
+
+
+def serve(env: dict[str, str], log_path: Path):
+    return gunicorn(log_path, ready_path="/health/liveness/", GUNICORN_WORKERS="2", **_database_only(env))
+
+
+def verify_against(env: dict[str, str], log_path: Path) -> str:
+    with serve(env, log_path) as server:
+        return verify(server)
 
 
 def _database_only(env: dict[str, str]) -> dict[str, str]:
@@ -85,8 +95,18 @@ def test_flagsmith_export__imported_with_documents_and_round_tripped__every_sdk_
         assert "Every identity keeps its percentage-split and multivariate assignment" in imported.stdout
         assert "WARNING" not in imported.stderr
 
-        # 14 checks: flags with each key, keys, document, hashed ids, identities, transient; per environment.
-        assert summary(verify_against(first, tmp_path / "first.log")) == (0, 0, 14)
+        with serve(first, tmp_path / "first.log") as first_server:
+            # 14 checks: flags with each key, keys, document, hashed ids, identities, transient; per environment.
+            assert summary(verify(first_server)) == (0, 0, 14)
+
+            # --source-url: the documents fetched over HTTP with the export's server keys, from a
+            # running server that has the source's ids (this one stands in for the source Flagsmith).
+            with fresh_postgres_database("banderole_fetched") as fetched_url:
+                fetched = database_env(fetched_url)
+                manage("migrate", "--noinput", env=fetched)
+                result = manage("import_flagsmith", str(EXPORT), "--source-url", first_server.url, env=fetched)
+                assert "WARNING" not in result.stderr
+                assert summary(verify_against(fetched, tmp_path / "fetched.log")) == (0, 0, 14)
 
         exported = tmp_path / "banderole-export.json"
         organisation_id = (
