@@ -28,6 +28,35 @@ FIXTURES = Path(__file__).resolve().parents[2] / "transfer" / "tests" / "flagsmi
 EXPORT = FIXTURES / "flagsmith-2.265-organisation-export.json"
 
 
+# Uses up and frees ids 1..200 of the tables whose ids are hashed: in an empty database
+# rows made in the file's order would get this fixture's ids by luck.
+ADVANCE_ID_SEQUENCES = """
+from environments.models import Environment
+from features.models import Feature, FeatureState, MultivariateFeatureOption, MultivariateFeatureStateValue
+from organisations.models import Organisation
+from projects.models import Project
+from segments.models import Segment
+organisation = Organisation.objects.create(name="scratch")
+project = Project.objects.create(name="scratch", organisation=organisation)
+environment = Environment.objects.create(project=project, name="scratch")
+for n in range(200):
+    Segment.objects.create(project=project, name=f"s{n}")
+    feature = Feature.objects.create(project=project, name=f"f{n}", type="MULTIVARIATE")
+    option = MultivariateFeatureOption.objects.create(feature=feature, string_value="x")
+    state = FeatureState.objects.create(feature=feature, environment=environment)
+    MultivariateFeatureStateValue.objects.create(feature_state=state, multivariate_feature_option=option)
+organisation.delete()
+"""
+
+
+def prepared_database(url: str) -> dict[str, str]:
+    """A migrated database whose id sequences have moved on."""
+    env = database_env(url)
+    manage("migrate", "--noinput", env=env)
+    manage("shell", "-c", ADVANCE_ID_SEQUENCES, env=env)
+    return env
+
+
 def database_env(url: str) -> dict[str, str]:
     return subprocess_env(
         DJANGO_SETTINGS_MODULE="app.settings.production",
@@ -81,8 +110,7 @@ def test_flagsmith_export__imported_with_documents_and_round_tripped__every_sdk_
     tmp_path,
 ) -> None:
     with fresh_postgres_database("banderole_import") as first_url:
-        first = database_env(first_url)
-        manage("migrate", "--noinput", env=first)
+        first = prepared_database(first_url)
         imported = manage(
             "import_flagsmith",
             str(EXPORT),
@@ -102,8 +130,7 @@ def test_flagsmith_export__imported_with_documents_and_round_tripped__every_sdk_
             # --source-url: the documents fetched over HTTP with the export's server keys, from a
             # running server that has the source's ids (this one stands in for the source Flagsmith).
             with fresh_postgres_database("banderole_fetched") as fetched_url:
-                fetched = database_env(fetched_url)
-                manage("migrate", "--noinput", env=fetched)
+                fetched = prepared_database(fetched_url)
                 result = manage("import_flagsmith", str(EXPORT), "--source-url", first_server.url, env=fetched)
                 assert "WARNING" not in result.stderr
                 assert summary(verify_against(fetched, tmp_path / "fetched.log")) == (0, 0, 14)
@@ -124,8 +151,7 @@ def test_flagsmith_export__imported_with_documents_and_round_tripped__every_sdk_
         )
 
     with fresh_postgres_database("banderole_reimport") as second_url:
-        second = database_env(second_url)
-        manage("migrate", "--noinput", env=second)
+        second = prepared_database(second_url)
         reimported = manage("import_flagsmith", str(exported), env=second)
         assert "WARNING" not in reimported.stderr
 

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from documents.store import clear_compiled_environments
 from environments.models import Environment, EnvironmentAPIKey
-from features.models import Feature, FeatureState, MultivariateFeatureStateValue
+from features.models import Feature, FeatureState, MultivariateFeatureOption, MultivariateFeatureStateValue
 from identities.models import Identity, Trait
 from organisations.models import Organisation, OrganisationRole, UserOrganisation
 from projects.models import Project
@@ -91,10 +91,63 @@ def sdk_answers(environment: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def advance_id_sequences() -> None:
+    """Use up and free ids 1..200 of the hashed tables, so that new rows no longer get the source's ids by luck.
+
+    In an empty database, rows created in the file's order happen to get this
+    fixture's ids; after this, only an importer that keeps the ids gets them.
+    """
+    organisation = Organisation.objects.create(name="scratch")
+    project = Project.objects.create(name="scratch", organisation=organisation)
+    environment = Environment.objects.create(project=project, name="scratch")
+    for n in range(200):
+        Segment.objects.create(project=project, name=f"s{n}")
+        feature = Feature.objects.create(project=project, name=f"f{n}", type="MULTIVARIATE")
+        option = MultivariateFeatureOption.objects.create(feature=feature, string_value="x")
+        state = FeatureState.objects.create(feature=feature, environment=environment)
+        MultivariateFeatureStateValue.objects.create(feature_state=state, multivariate_feature_option=option)
+    organisation.delete()
+
+
+def hashed_ids() -> dict[str, dict[str, int]]:
+    return {
+        "segments": {str(s.uuid): s.pk for s in Segment.objects.all()},
+        "feature_states": {str(s.uuid): s.pk for s in FeatureState.objects.all()},
+        "weights": {str(m.uuid): m.pk for m in MultivariateFeatureStateValue.objects.all()},
+    }
+
+
+SOURCE_IDS = {
+    "segments": {s["uuid"]: s["id"] for s in ORIGINAL_IDS["segments"]},
+    "feature_states": {s["uuid"]: s["django_id"] for s in ORIGINAL_IDS["feature_states"]},
+    "weights": {m["uuid"]: m["id"] for m in ORIGINAL_IDS["multivariate_feature_state_values"]},
+}
+
+
 # --- a complete import, with the source's ids --------------------------------------------------------
 
 
+def test_import__with_documents__every_hashed_row_keeps_the_source_id() -> None:
+    advance_id_sequences()
+
+    import_objects(export_objects(), documents=documents())
+
+    assert hashed_ids() == SOURCE_IDS
+
+
+def test_import__without_documents_after_other_rows__hashed_ids_differ_from_the_source() -> None:
+    # The control for the test above: the sequences really are moved on.
+    advance_id_sequences()
+
+    import_objects(export_objects())
+
+    ids = hashed_ids()
+    assert all(ids[part][uuid] != SOURCE_IDS[part][uuid] for part in ids for uuid in ids[part])
+
+
 def test_import__with_documents__creates_everything_and_every_sdk_answer_is_flagsmiths() -> None:
+    advance_id_sequences()
+
     result = import_objects(export_objects(), documents=documents())
 
     assert result.changed_assignments == {}
@@ -219,6 +272,7 @@ def test_import__source_url__fetches_the_documents_with_the_exports_server_keys(
         def log_message(self, *args: Any) -> None:
             pass
 
+    advance_id_sequences()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Source)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -432,6 +486,7 @@ def test_export__unknown_organisation__command_error(tmp_path) -> None:
 
 
 def test_round_trip__import_export_import_in_an_empty_database__same_sdk_answers(tmp_path) -> None:
+    advance_id_sequences()
     organisation = import_objects(export_objects(), documents=documents()).organisation
     before = {env["name"]: sdk_answers(env) for env in VIEW["environments"]}
     path = tmp_path / "banderole-export.json"
@@ -458,6 +513,7 @@ def test_round_trip__import_export_import_in_an_empty_database__same_sdk_answers
     assert "WARNING" not in stderr.getvalue()
     after = {env["name"]: sdk_answers(env) for env in VIEW["environments"]}
     assert after == before
+    assert hashed_ids() == SOURCE_IDS
 
 
 def test_import__with_source_ids__new_rows_afterwards_get_free_ids() -> None:

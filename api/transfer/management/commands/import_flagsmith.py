@@ -99,8 +99,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  note: {note}")
         if result.changed_assignments:
             self.stderr.write(
-                "WARNING: these features' percentage-split or multivariate results will differ from the source "
-                "(the source's ids were not given: --environment-documents or --source-url):"
+                "WARNING: the source's ids were not given (--environment-documents or --source-url), so these "
+                "features' percentage-split and multivariate results move to other buckets (unless this "
+                "database happens to hand out the same ids):"
             )
             for environment, features in result.changed_assignments.items():
                 self.stderr.write(f"  {environment}: {', '.join(features)}")
