@@ -36,7 +36,7 @@ from features.models import (
     Tag,
 )
 from identities.models import Identity, Trait
-from organisations.models import Organisation
+from organisations.models import InviteLink, Organisation
 from projects.models import Project
 from segments.models import Segment, SegmentRule
 from transfer.flagsmith_format import (
@@ -47,9 +47,11 @@ from transfer.flagsmith_format import (
     FEATURE_STATE,
     FEATURE_STATE_VALUE,
     IDENTITY,
+    INVITE_LINK,
     MV_OPTION,
     MV_STATE_VALUE,
     ORGANISATION,
+    ORGANISATION_WEBHOOK,
     PROJECT,
     SEGMENT,
     SEGMENT_RULE,
@@ -59,7 +61,7 @@ from transfer.flagsmith_format import (
     TRAIT,
     WEBHOOK,
 )
-from webhooks.models import EnvironmentWebhook
+from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 # Rows Banderole keeps without a uuid get a stable one, derived from their organisation and id.
 _NAMESPACE = uuid.UUID("0f0b6c55-5e0c-4b9e-9c55-6d1a2f3b4c5d")
@@ -157,6 +159,32 @@ def export_organisation(
             "targeting_key": None,
         },
     )
+    for link in InviteLink.objects.filter(organisation=organisation).order_by("id"):
+        w.add(
+            INVITE_LINK,
+            {
+                "uuid": w.derived_uuid("invitelink", link.pk),
+                "hash": link.hash,
+                "date_created": _when(link.date_created),
+                "organisation": org,
+                "role": link.role,
+                "expires_at": _when(link.expires_at),
+            },
+        )
+    for webhook in OrganisationWebhook.objects.filter(organisation=organisation).order_by("id"):
+        w.add(
+            ORGANISATION_WEBHOOK,
+            {
+                "uuid": w.derived_uuid("organisationwebhook", webhook.pk),
+                "url": webhook.url,
+                "secret": webhook.secret,
+                "name": webhook.name,
+                "enabled": webhook.enabled,
+                "organisation": org,
+                "created_at": _when(webhook.created_at),
+                "updated_at": _when(webhook.updated_at),
+            },
+        )
     # A self-hosted Flagsmith's organisations have a free subscription row; loaddata expects one.
     w.add(
         SUBSCRIPTION,

@@ -17,6 +17,8 @@ from typing import Any
 
 ORGANISATION = "organisations.organisation"
 SUBSCRIPTION = "organisations.subscription"
+INVITE_LINK = "invites.invitelink"
+ORGANISATION_WEBHOOK = "organisations.organisationwebhook"
 PROJECT = "projects.project"
 SEGMENT = "segments.segment"
 SEGMENT_RULE = "segments.segmentrule"
@@ -38,6 +40,8 @@ MV_STATE_VALUE = "multivariate.multivariatefeaturestatevalue"
 # subscription (the source's plan), and what this organisation type does not have here.
 IMPORTED_MODELS = (
     ORGANISATION,
+    INVITE_LINK,
+    ORGANISATION_WEBHOOK,
     PROJECT,
     SEGMENT,
     SEGMENT_RULE,

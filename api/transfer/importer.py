@@ -41,7 +41,7 @@ from features.models import (
     Tag,
 )
 from identities.models import Identity, Trait
-from organisations.models import Organisation, OrganisationRole, UserOrganisation
+from organisations.models import InviteLink, Organisation, OrganisationRole, UserOrganisation
 from projects.models import Project
 from segments.models import Condition, ConditionOperator, Segment, SegmentRule
 from transfer.flagsmith_format import (
@@ -52,9 +52,11 @@ from transfer.flagsmith_format import (
     FEATURE_STATE,
     FEATURE_STATE_VALUE,
     IDENTITY,
+    INVITE_LINK,
     MV_OPTION,
     MV_STATE_VALUE,
     ORGANISATION,
+    ORGANISATION_WEBHOOK,
     PROJECT,
     SEGMENT,
     SEGMENT_RULE,
@@ -67,7 +69,7 @@ from transfer.flagsmith_format import (
     Record,
 )
 from users.models import User
-from webhooks.models import EnvironmentWebhook
+from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 # Rows whose ids Flagsmith's evaluation hashes, and which are stored under the source's ids.
 HASHED_MODELS = (SEGMENT, FEATURE_STATE, MV_STATE_VALUE)
@@ -272,6 +274,27 @@ class _Builder:
                 block_access_to_admin=r.flag("block_access_to_admin", default=False),
             ),
         )
+        for r in self.each(INVITE_LINK):
+            self.add(
+                r,
+                InviteLink(
+                    organisation=self.parent(r, "organisation", ORGANISATION),
+                    role=r.text("role", default=OrganisationRole.USER),
+                    hash=r.text("hash"),
+                    expires_at=_moment(r, "expires_at"),
+                ),
+            )
+        for r in self.each(ORGANISATION_WEBHOOK):
+            self.add(
+                r,
+                OrganisationWebhook(
+                    organisation=self.parent(r, "organisation", ORGANISATION),
+                    name=r.text("name", default=""),
+                    url=r.text("url"),
+                    secret=r.text("secret", null=True, default=None) or "",
+                    enabled=r.flag("enabled", default=True),
+                ),
+            )
         for r in self.each(PROJECT):
             self.add(
                 r,
@@ -595,6 +618,7 @@ def _refuse_existing(builder: _Builder) -> None:
         (MultivariateFeatureOption, "uuid"),
         (MultivariateFeatureStateValue, "uuid"),
         (EnvironmentAPIKey, "key_hash"),
+        (InviteLink, "hash"),
     ):
         wanted = {str(getattr(row, lookup)): row for row in builder.by_model[model]}
         clash = model.objects.filter(**{f"{lookup}__in": list(wanted)}).values_list(lookup, flat=True).first()
@@ -681,6 +705,8 @@ def _insert(model: type[models.Model], rows: list[models.Model], dropped: set[in
 # Dependencies first (a feature-specific segment names its feature).
 WRITE_ORDER: tuple[type[models.Model], ...] = (
     Organisation,
+    InviteLink,
+    OrganisationWebhook,
     Project,
     Tag,
     Feature,

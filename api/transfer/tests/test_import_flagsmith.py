@@ -634,3 +634,57 @@ def test_import__query_budget__bulk_inserts_not_a_query_per_object(django_assert
     # 1,535 objects: checks, one INSERT per model and 500 rows, the audit entry, the version bump.
     with django_assert_max_num_queries(100):
         import_organisation(export, documents=documents())
+
+
+def test_import__invite_links_and_organisation_webhooks__come_over_and_go_back() -> None:
+    objects = export_objects()
+    organisation_key = [ORIGINAL_IDS["organisation"]["uuid"]]
+    # Flagsmith exports both right after the organisation (this fixture's organisation has none).
+    objects[1:1] = [
+        {
+            "model": "invites.invitelink",
+            "fields": {
+                "uuid": "3f1c6a52-8a3e-4d0e-9f57-0c1b2a3d4e5f",
+                "hash": "a-shared-invite-hash",
+                "date_created": "2026-12-04T04:06:47.513Z",
+                "organisation": organisation_key,
+                "role": "USER",
+                "expires_at": None,
+            },
+        },
+        {
+            "model": "organisations.organisationwebhook",
+            "fields": {
+                "uuid": "5a9d0b7e-1c2f-4e3d-8a6b-7c8d9e0f1a2b",
+                "url": "http://100.64.0.9:9/org-hook",
+                "secret": "org-secret",
+                "name": "audit feed",
+                "enabled": False,
+                "organisation": organisation_key,
+                "created_at": "2026-12-04T04:06:47.513Z",
+                "updated_at": "2026-12-04T04:06:47.513Z",
+            },
+        },
+    ]
+
+    organisation = import_objects(objects).organisation
+
+    link = organisation.invite_links.get()
+    assert (link.hash, link.role, link.expires_at) == ("a-shared-invite-hash", "USER", None)
+    webhook = organisation.webhooks.get()
+    assert (webhook.name, webhook.url, webhook.secret, webhook.enabled) == (
+        "audit feed",
+        "http://100.64.0.9:9/org-hook",
+        "org-secret",
+        False,
+    )
+    exported = export_organisation(organisation).objects
+    assert [o["model"] for o in exported[:4]] == [
+        "organisations.organisation",
+        "invites.invitelink",
+        "organisations.organisationwebhook",
+        "organisations.subscription",
+    ]
+    assert {k: v for k, v in exported[1]["fields"].items() if k != "uuid"} == {
+        k: v for k, v in objects[1]["fields"].items() if k not in ("uuid", "date_created")
+    } | {"date_created": exported[1]["fields"]["date_created"]}
