@@ -18,6 +18,7 @@ from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from audit.models import AuditLog
 from documents.store import clear_compiled_environments
 from environments.models import Environment, EnvironmentAPIKey
 from features.models import Feature, FeatureState, MultivariateFeatureOption, MultivariateFeatureStateValue
@@ -421,6 +422,12 @@ def test_import__owner_new_user__created_without_password_as_admin() -> None:
     membership = UserOrganisation.objects.get(user=user)
     assert membership.role == OrganisationRole.ADMIN and membership.organisation.name == "compat-org-shared"
     assert "new user" in stdout.getvalue()
+    entries = AuditLog.objects.filter(organisation=membership.organisation)
+    assert [(e.related_object_type, e.source, e.author_id) for e in entries.order_by("id")] == [
+        ("ORGANISATION", "COMMAND", user.pk),
+        ("MEMBERSHIP", "COMMAND", user.pk),
+    ]
+    assert "imported from a Flagsmith export" in entries.order_by("id").first().log
 
 
 def test_import__owner_existing_user__becomes_admin_and_sees_the_organisation() -> None:
