@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.models import (
@@ -16,8 +17,94 @@ from organisations.models import (
 from organisations.permissions import organisation_role
 from users.models import User
 
+# What a self-hosted Banderole tells Flagsmith's dashboard about an organisation's plan:
+# no plan limits. The dashboard, on an installation that is not Flagsmith's SaaS
+# (``is_saas`` false in /version/), unlocks a paid feature (a second project, the
+# permission tabs, flag owners...) only for a plan whose id names Enterprise
+# (common/utils/utils.tsx: getPlanName, getRequiredPlan); limits it shows as
+# "Unlimited" when null (BillingTab.tsx). There is no billing here, hence no ids, dates
+# or billing status. docs/compatibility.md lists the values.
+SELF_HOSTED_PLAN = "enterprise"
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    """Flagsmith's ``Subscription`` of an organisation, as a self-hosted installation has it."""
+
+    id = serializers.IntegerField(help_text="The organisation's id: one subscription per organisation.")
+    uuid = serializers.UUIDField(help_text="The organisation's uuid.")
+    subscription_id = serializers.CharField(allow_null=True)
+    subscription_date = serializers.DateTimeField(allow_null=True)
+    plan = serializers.CharField(allow_null=True)
+    max_seats = serializers.IntegerField(allow_null=True, help_text="null: no limit.")
+    max_api_calls = serializers.IntegerField(allow_null=True, help_text="null: no limit.")
+    cancellation_date = serializers.DateTimeField(allow_null=True)
+    customer_id = serializers.CharField(allow_null=True)
+    billing_status = serializers.CharField(allow_null=True)
+    payment_method = serializers.CharField(allow_null=True)
+    notes = serializers.CharField(allow_null=True)
+    deleted_at = serializers.DateTimeField(allow_null=True)
+    has_active_billing_periods = serializers.BooleanField()
+
+
+def self_hosted_subscription(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "id": organisation.pk,
+        "uuid": str(organisation.uuid),
+        "subscription_id": None,
+        "subscription_date": None,
+        "plan": SELF_HOSTED_PLAN,
+        "max_seats": None,
+        "max_api_calls": None,
+        "cancellation_date": None,
+        "customer_id": None,
+        "billing_status": None,
+        "payment_method": None,
+        "notes": None,
+        "deleted_at": None,
+        "has_active_billing_periods": False,
+    }
+
+
+class SubscriptionMetadataSerializer(serializers.Serializer):
+    """``organisations/{id}/get-subscription-metadata/``: the plan's limits, null for none."""
+
+    max_seats = serializers.IntegerField(allow_null=True)
+    max_api_calls = serializers.IntegerField(allow_null=True)
+    max_projects = serializers.IntegerField(allow_null=True)
+    payment_source = serializers.CharField(allow_null=True)
+    chargebee_email = serializers.EmailField(allow_null=True)
+    feature_history_visibility_days = serializers.IntegerField(allow_null=True)
+    audit_log_visibility_days = serializers.IntegerField(allow_null=True)
+
+
+SELF_HOSTED_SUBSCRIPTION_METADATA: dict[str, Any] = {
+    "max_seats": None,
+    "max_api_calls": None,
+    "max_projects": None,
+    "payment_source": None,
+    "chargebee_email": None,
+    "feature_history_visibility_days": None,
+    "audit_log_visibility_days": None,
+}
+
+
+class UsageDataSerializer(serializers.Serializer):
+    """One day of API usage, as Flagsmith's ``organisations/{id}/usage-data/`` lists it."""
+
+    flags = serializers.IntegerField()
+    identities = serializers.IntegerField()
+    traits = serializers.IntegerField()
+    environment_document = serializers.IntegerField()
+    day = serializers.CharField()
+
+
+class UsageTotalCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+
 
 class OrganisationSerializer(serializers.ModelSerializer):
+    num_seats = serializers.SerializerMethodField(help_text="How many users are members.")
+    subscription = serializers.SerializerMethodField()
     role = serializers.SerializerMethodField(help_text="The requesting user's role in this organisation.")
 
     class Meta:
@@ -32,12 +119,23 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "stop_serving_flags",
             "restrict_project_create_to_admin",
             "block_access_to_admin",
+            "num_seats",
+            "subscription",
             "role",
         )
         read_only_fields = ("id", "uuid", "created_date", "stop_serving_flags", "block_access_to_admin", "role")
 
     def get_role(self, organisation: Organisation) -> str | None:
         return organisation_role(self.context["request"].user, organisation)
+
+    def get_num_seats(self, organisation: Organisation) -> int:
+        # Lists annotate it (OrganisationViewSet.get_queryset); a single object counts.
+        seats = getattr(organisation, "member_count", None)
+        return seats if seats is not None else organisation.memberships.count()
+
+    @extend_schema_field(SubscriptionSerializer)
+    def get_subscription(self, organisation: Organisation) -> dict[str, Any]:
+        return self_hosted_subscription(organisation)
 
 
 class OrganisationMemberSerializer(serializers.ModelSerializer):

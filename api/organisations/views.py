@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -27,6 +27,7 @@ from organisations.models import (
     UserPermissionGroupMembership,
 )
 from organisations.serializers import (
+    SELF_HOSTED_SUBSCRIPTION_METADATA,
     GroupUserIdsSerializer,
     InviteLinkSerializer,
     InviteSerializer,
@@ -34,7 +35,10 @@ from organisations.serializers import (
     OrganisationMemberSerializer,
     OrganisationSerializer,
     RemoveUserSerializer,
+    SubscriptionMetadataSerializer,
     UpdateRoleSerializer,
+    UsageDataSerializer,
+    UsageTotalCountSerializer,
     UserPermissionGroupSerializer,
     UserPermissionGroupSummarySerializer,
 )
@@ -61,11 +65,16 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
         "partial_update": ADMIN,
         "destroy": ADMIN,
         "remove_users": ADMIN,
+        # Flagsmith: organisation admins only (OrganisationPermission, UsageDataPermission).
+        "get_subscription_metadata": ADMIN,
+        "usage_data": ADMIN,
+        "usage_data_total_count": ADMIN,
     }
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Organisation]:
-        return Organisation.objects.for_user(self.request.user)
+        # num_seats in one query for a whole list.
+        return Organisation.objects.for_user(self.request.user).annotate(member_count=Count("memberships"))
 
     def get_permission_target(self, obj: Organisation | None = None) -> Organisation | None:
         return obj
@@ -108,6 +117,26 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
         from permissions.views import permission_keys_response
 
         return permission_keys_response(PermissionType.ORGANISATION)
+
+    @extend_schema(responses=SubscriptionMetadataSerializer)
+    @action(detail=True, methods=["get"], url_path="get-subscription-metadata")
+    def get_subscription_metadata(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The plan's limits, as Flagsmith answers them: null where there is none (all, here)."""
+        self.get_object()
+        return Response(SubscriptionMetadataSerializer(SELF_HOSTED_SUBSCRIPTION_METADATA).data)
+
+    @extend_schema(responses=UsageDataSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="usage-data", pagination_class=None)
+    def usage_data(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """API usage by day: none recorded, as a Flagsmith without an analytics database answers."""
+        self.get_object()
+        return Response([])
+
+    @extend_schema(responses=UsageTotalCountSerializer)
+    @action(detail=True, methods=["get"], url_path="usage-data/total-count", pagination_class=None)
+    def usage_data_total_count(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.get_object()
+        return Response({"count": 0})
 
     @extend_schema(request=RemoveUserSerializer(many=True), responses={204: None})
     @action(detail=True, methods=["post"], url_path="remove-users")
