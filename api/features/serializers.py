@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -152,8 +153,71 @@ class _OrganisationGroupField(serializers.PrimaryKeyRelatedField):
         return FeatureGroupOwnerSerializer(value).data
 
 
+class FeatureStateSmallSerializer(serializers.ModelSerializer):
+    """A feature's state in one environment, as Flagsmith's feature list carries it
+    (``FeatureStateSerializerSmall``): the value as plain JSON, the ids of what it belongs to.
+    """
+
+    feature_state_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FeatureState
+        fields = ("id", "feature_state_value", "environment", "identity", "feature_segment", "enabled")
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}], "nullable": True},
+    )
+    def get_feature_state_value(self, state: FeatureState) -> Any:
+        value = getattr(state, "feature_state_value", None)
+        return value.value if value is not None else None
+
+
+@dataclass(frozen=True)
+class EnvironmentListing:
+    """What a feature list with ``?environment=`` adds to each feature of its page."""
+
+    defaults: dict[int, FeatureState]
+    segment_states: dict[int, FeatureState]
+    segment_override_counts: dict[int, int]
+    identity_override_counts: dict[int, int]
+
+    @classmethod
+    def load(cls, environment: Environment, feature_ids: list[int], segment_id: int | None) -> EnvironmentListing:
+        """Four queries for the whole page (three without a segment), whatever its size."""
+        states = FeatureState.objects.filter(environment=environment, feature_id__in=feature_ids).select_related(
+            "feature_state_value"
+        )
+        defaults = {state.feature_id: state for state in states.filter(identity=None, feature_segment=None)}
+        segment_states = (
+            {state.feature_id: state for state in states.filter(feature_segment__segment_id=segment_id)}
+            if segment_id is not None
+            else {}
+        )
+        segment_counts = (
+            FeatureSegment.objects.filter(environment=environment, feature_id__in=feature_ids)
+            .values("feature_id")
+            .annotate(count=Count("id"))
+        )
+        identity_counts = (
+            FeatureState.objects.filter(environment=environment, feature_id__in=feature_ids, identity__isnull=False)
+            .values("feature_id")
+            .annotate(count=Count("id"))
+        )
+        return cls(
+            defaults=defaults,
+            segment_states=segment_states,
+            segment_override_counts={row["feature_id"]: row["count"] for row in segment_counts},
+            identity_override_counts={row["feature_id"]: row["count"] for row in identity_counts},
+        )
+
+
 class FeatureSerializer(serializers.ModelSerializer):
-    """A feature as the dashboard reads and writes it; variants may be given on create."""
+    """A feature as the dashboard reads and writes it; variants may be given on create.
+
+    Listed with ``?environment=``, each carries its state and override counts there, as
+    Flagsmith's list does; elsewhere those fields are null (the counts 0 and null).
+    """
 
     multivariate_options = MultivariateFeatureOptionSerializer(many=True, required=False)
     tags = ProjectTagField(many=True, required=False)
@@ -161,6 +225,25 @@ class FeatureSerializer(serializers.ModelSerializer):
     # change through add-owners/ and add-group-owners/, so an update ignores them.
     owners = _OrganisationMemberField(many=True, required=False)
     group_owners = _OrganisationGroupField(many=True, required=False)
+    environment_feature_state = serializers.SerializerMethodField(
+        help_text="With ?environment= on the list: the feature's state there."
+    )
+    segment_feature_state = serializers.SerializerMethodField(
+        help_text="With ?environment=&segment= on the list: the segment's override state."
+    )
+    num_segment_overrides = serializers.SerializerMethodField(
+        help_text="With ?environment= on the list: its segment overrides there."
+    )
+    num_identity_overrides = serializers.SerializerMethodField(
+        help_text="With ?environment= on the list: its identity overrides there; otherwise null."
+    )
+    is_num_identity_overrides_complete = serializers.SerializerMethodField()
+    last_modified_in_any_environment = serializers.SerializerMethodField(
+        help_text="Flagsmith's, from feature versioning: always null here."
+    )
+    last_modified_in_current_environment = serializers.SerializerMethodField(
+        help_text="Flagsmith's, from feature versioning: always null here."
+    )
 
     class Meta:
         model = Feature
@@ -180,8 +263,49 @@ class FeatureSerializer(serializers.ModelSerializer):
             "tags",
             "owners",
             "group_owners",
+            "environment_feature_state",
+            "segment_feature_state",
+            "num_segment_overrides",
+            "num_identity_overrides",
+            "is_num_identity_overrides_complete",
+            "last_modified_in_any_environment",
+            "last_modified_in_current_environment",
         )
         read_only_fields = ("id", "uuid", "created_date", "project")
+
+    def _listing(self) -> EnvironmentListing | None:
+        return self.context.get("environment_listing")
+
+    @extend_schema_field(FeatureStateSmallSerializer(allow_null=True))
+    def get_environment_feature_state(self, feature: Feature) -> dict[str, Any] | None:
+        listing = self._listing()
+        state = listing.defaults.get(feature.pk) if listing else None
+        return FeatureStateSmallSerializer(state).data if state is not None else None
+
+    @extend_schema_field(FeatureStateSmallSerializer(allow_null=True))
+    def get_segment_feature_state(self, feature: Feature) -> dict[str, Any] | None:
+        listing = self._listing()
+        state = listing.segment_states.get(feature.pk) if listing else None
+        return FeatureStateSmallSerializer(state).data if state is not None else None
+
+    def get_num_segment_overrides(self, feature: Feature) -> int:
+        listing = self._listing()
+        return listing.segment_override_counts.get(feature.pk, 0) if listing else 0
+
+    def get_num_identity_overrides(self, feature: Feature) -> int | None:
+        listing = self._listing()
+        return listing.identity_override_counts.get(feature.pk, 0) if listing else None
+
+    def get_is_num_identity_overrides_complete(self, feature: Feature) -> bool:
+        return True
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_modified_in_any_environment(self, feature: Feature) -> None:
+        return None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_modified_in_current_environment(self, feature: Feature) -> None:
+        return None
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -26,6 +26,7 @@ from features.filters import (
 from features.models import Feature, FeatureSegment, FeatureState, MultivariateFeatureOption, Tag
 from features.serializers import (
     CreateSegmentOverrideSerializer,
+    EnvironmentListing,
     FeatureGroupOwnersInputSerializer,
     FeatureOwnersInputSerializer,
     FeatureSegmentPrioritySerializer,
@@ -78,6 +79,30 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
         return Feature.objects.filter(project=self.get_project()).prefetch_related(
             "multivariate_options", "tags", "owners", "group_owners"
         )
+
+    def filter_queryset(self, queryset: QuerySet[Feature]) -> QuerySet[Feature]:
+        # The filters once, kept: the list's serializer context needs the environment they name.
+        if self.action != "list":
+            return super().filter_queryset(queryset)
+        filterset = FeatureFilterSet(self.request.query_params, queryset=queryset, request=self.request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        self._list_filters = filterset.form.cleaned_data
+        return filterset.qs
+
+    def paginate_queryset(self, queryset: QuerySet[Feature]) -> list[Feature] | None:
+        page = super().paginate_queryset(queryset)
+        self._page_ids = [feature.pk for feature in page] if page is not None else None
+        return page
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        filters = getattr(self, "_list_filters", None) or {}
+        environment = filters.get("environment")
+        page_ids = getattr(self, "_page_ids", None)
+        if environment is not None and page_ids is not None:
+            context["environment_listing"] = EnvironmentListing.load(environment, page_ids, filters.get("segment"))
+        return context
 
     def perform_destroy(self, instance: Feature) -> None:
         services.delete_feature(instance, self.request.user)
