@@ -74,7 +74,12 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
 
     def get_queryset(self) -> QuerySet[Organisation]:
         # num_seats in one query for a whole list.
-        return Organisation.objects.for_user(self.request.user).annotate(member_count=Count("memberships"))
+        return (
+            Organisation.objects.for_user(self.request.user)
+            .annotate(member_count=Count("memberships"))
+            # Meta.ordering does not apply to an aggregating query.
+            .order_by("id")
+        )
 
     def get_permission_target(self, obj: Organisation | None = None) -> Organisation | None:
         return obj

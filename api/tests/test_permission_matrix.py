@@ -155,6 +155,10 @@ ROWS: list[Row] = [
     Row("get", f"{ORG_URL}/projects/", ORG, MEMBER, 200),
     Row("get", f"{V1}/organisations/get-by-uuid/{{organisation_uuid}}/", ORG, MEMBER, 200),
     Row("get", f"{ORG_URL}/my-permissions/", ORG, MEMBER, 200),
+    # Flagsmith's billing and usage probes: organisation admins only, as there.
+    Row("get", f"{ORG_URL}/get-subscription-metadata/", ORG, ADMIN, 200),
+    Row("get", f"{ORG_URL}/usage-data/", ORG, ADMIN, 200),
+    Row("get", f"{ORG_URL}/usage-data/total-count/", ORG, ADMIN, 200),
     Row("post", f"{ORG_URL}/remove-users/", ORG, ADMIN, 204, [{"id": "{grantee}"}]),
     Row("get", f"{ORG_URL}/users/", ORG, MEMBER, 200),
     Row("post", f"{ORG_URL}/users/{{grantee}}/update-role/", ORG, ADMIN, 200, {"role": "ADMIN"}),

@@ -161,6 +161,13 @@ ENDPOINTS += [
     ),
 ]
 
+# What Flagsmith's dashboard reads besides: plan limits, usage, a feature list in an environment.
+ENDPOINTS += [
+    ("get", "/api/v1/organisations/{organisation}/get-subscription-metadata/", None),
+    ("get", "/api/v1/organisations/{organisation}/usage-data/", None),
+    ("get", "/api/v1/organisations/{organisation}/usage-data/total-count/", None),
+]
+
 # Flagsmith's uuid lookups and id-addressed feature states (its Terraform provider's routes).
 ENDPOINTS += [
     ("get", "/api/v1/organisations/get-by-uuid/{organisation_uuid}/", None),
