@@ -12,6 +12,8 @@ from environments import versions
 from environments.models import Environment, EnvironmentAPIKey
 from environments.signals import environment_cloned, environment_created
 from environments.versions import mark_environments_changed
+from permissions.models import EnvironmentPermission
+from users.models import User
 
 
 def create_server_key(
@@ -54,6 +56,10 @@ def create_environment(data: dict[str, Any], user: Any) -> Environment:
     with transaction.atomic():
         environment = Environment.objects.create(**data)
         environment_created.send(sender=Environment, environment=environment)
+        if isinstance(user, User):
+            # As Flagsmith (environments/views.py, perform_create): whoever creates an
+            # environment (CREATE_ENVIRONMENT is enough) administers it; an API key gets no grant.
+            EnvironmentPermission.objects.create(environment=environment, user=user, admin=True)
         record(actor=user, action=AuditAction.CREATE, instance=environment)
     return environment
 

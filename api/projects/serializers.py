@@ -70,6 +70,14 @@ class ProjectSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(f"Not a valid regular expression: {exc}") from exc
         return value
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if self.instance is not None:
+            # Flagsmith's dashboard saves a project's settings without its organisation
+            # (Flagsmith: read-only on update, ProjectUpdateSerializer); one given must match.
+            fields["organisation"].required = False
+        return fields
+
     def validate_organisation(self, organisation: Organisation) -> Organisation:
         if self.instance is not None and organisation != self.instance.organisation:
             raise serializers.ValidationError("A project cannot move to another organisation.")

@@ -8,12 +8,18 @@ from django.db import transaction
 
 from core import versions
 from core.audit import AuditAction, record, snapshot
+from permissions.models import ProjectPermission
 from projects.models import Project
+from users.models import User
 
 
 def create_project(data: dict[str, Any], user: Any) -> Project:
     with transaction.atomic():
         project = Project.objects.create(**data)
+        if isinstance(user, User):
+            # As Flagsmith (projects/views.py, perform_create): the user who creates a
+            # project administers it, whatever their role; an API key gets no grant.
+            ProjectPermission.objects.create(project=project, user=user, admin=True)
         record(actor=user, action=AuditAction.CREATE, instance=project)
     return project
 
