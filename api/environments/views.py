@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import probes
 from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from environments import services
 from environments.filters import EnvironmentFilterSet
@@ -36,6 +37,7 @@ class EnvironmentViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSe
         "retrieve": VIEW_ENVIRONMENT,
         "get_by_uuid": VIEW_ENVIRONMENT,
         "my_permissions": VIEW_ENVIRONMENT,
+        "integrations": VIEW_ENVIRONMENT,
         "update": ADMIN,
         "partial_update": ADMIN,
         "destroy": ADMIN,
@@ -73,6 +75,13 @@ class EnvironmentViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSe
 
     def perform_destroy(self, instance: Environment) -> None:
         services.delete_environment(instance, self.request.user)
+
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(detail=True, methods=["get"], url_path=probes.INTEGRATION_PATH, pagination_class=None)
+    def integrations(self, request: Request, *args: Any, integration: str, **kwargs: Any) -> Response:
+        """A kind of Flagsmith integration (amplitude, slack…): none configured here."""
+        self.get_object()
+        return probes.empty_list()
 
     @extend_schema(request=EnvironmentCloneSerializer, responses={201: EnvironmentSerializer})
     @action(detail=True, methods=["post"])

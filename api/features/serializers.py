@@ -893,3 +893,17 @@ class SimpleFeatureStateSerializer(FeatureStateSerializer):
         return services.update_feature_state(
             instance, self._state_changes(validated_data), self.context["request"].user
         )
+
+
+class EnvironmentMetricSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    entity = serializers.CharField()
+    value = serializers.IntegerField()
+    rank = serializers.IntegerField()
+
+
+class EnvironmentMetricsSerializer(serializers.Serializer):
+    """``environments/{key}/metrics/``, as Flagsmith's ``EnvironmentMetricsSerializer``."""
+
+    metrics = EnvironmentMetricSerializer(many=True)

@@ -4,6 +4,7 @@ from rest_framework_nested import routers
 from environments.views import EnvironmentViewSet
 from features.views import (
     CreateSegmentOverrideView,
+    EnvironmentMetricsView,
     FeatureByUUIDView,
     FeatureSegmentViewSet,
     FeatureStateByUUIDView,
@@ -53,6 +54,11 @@ urlpatterns = [
     path("", include(feature_router.urls)),
     path("", include(environment_router.urls)),
     path("", include(feature_segment_router.urls)),
+    path(
+        "environments/<str:environment_api_key>/metrics/",
+        EnvironmentMetricsView.as_view(),
+        name="environment-metrics",
+    ),
     path(
         "environments/<str:environment_api_key>/features/<int:feature_pk>/create-segment-override/",
         CreateSegmentOverrideView.as_view(),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -27,6 +27,7 @@ from features.models import Feature, FeatureSegment, FeatureState, MultivariateF
 from features.serializers import (
     CreateSegmentOverrideSerializer,
     EnvironmentListing,
+    EnvironmentMetricsSerializer,
     FeatureGroupOwnersInputSerializer,
     FeatureOwnersInputSerializer,
     FeatureSegmentPrioritySerializer,
@@ -343,6 +344,40 @@ class FeatureSegmentViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelVie
         ordered = serializer.save()
         fresh = self.get_queryset().filter(pk__in=[item.pk for item in ordered])
         return Response(FeatureSegmentSerializer(fresh, many=True, context=self.get_serializer_context()).data)
+
+
+class EnvironmentMetricsView(EnvironmentNestedMixin, GenericAPIView):
+    """``GET environments/{api_key}/metrics/``: the summary Flagsmith's dashboard shows above
+    an environment's features, counted as Flagsmith counts them (api/metrics/): features that
+    are not archived, those enabled, their segment overrides and identity overrides.
+    """
+
+    serializer_class = EnvironmentMetricsSerializer
+    permission_classes = [HasPermission]
+
+    def get_required_permission(self, obj: object = None) -> str:
+        return VIEW_ENVIRONMENT
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        environment = self.get_environment()
+        live = FeatureState.objects.filter(environment=environment, feature__is_archived=False)
+        counts = live.aggregate(
+            total=Count("id", filter=Q(identity__isnull=True, feature_segment__isnull=True)),
+            enabled=Count("id", filter=Q(identity__isnull=True, feature_segment__isnull=True, enabled=True)),
+            segment_overrides=Count("id", filter=Q(feature_segment__isnull=False)),
+            identity_overrides=Count("id", filter=Q(identity__isnull=False)),
+        )
+        rows = (
+            ("total_features", "Total features", "features", counts["total"]),
+            ("enabled_features", "Features enabled", "features", counts["enabled"]),
+            ("segment_overrides", "Segment overrides", "segments", counts["segment_overrides"]),
+            ("identity_overrides", "Identity overrides", "identities", counts["identity_overrides"]),
+        )
+        metrics = [
+            {"name": name, "description": description, "entity": entity, "value": value, "rank": rank}
+            for rank, (name, description, entity, value) in enumerate(rows, start=1)
+        ]
+        return Response(self.get_serializer({"metrics": metrics}).data)
 
 
 class CreateSegmentOverrideView(EnvironmentNestedMixin, GenericAPIView):

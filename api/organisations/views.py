@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core import versions
+from core import probes, versions
 from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from organisations import services
 from organisations.authentication import is_api_key_user
@@ -69,6 +69,9 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
         "get_subscription_metadata": ADMIN,
         "usage_data": ADMIN,
         "usage_data_total_count": ADMIN,
+        "integrations": MEMBER,
+        "metadata_model_fields": MEMBER,
+        "metadata_supported_content_types": MEMBER,
     }
     lookup_value_regex = "[0-9]+"
 
@@ -142,6 +145,33 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
     def usage_data_total_count(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.get_object()
         return Response({"count": 0})
+
+    # Flagsmith's dashboard asks for these on its ordinary pages; none exist here.
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(detail=True, methods=["get"], url_path=probes.INTEGRATION_PATH, pagination_class=None)
+    def integrations(self, request: Request, *args: Any, integration: str, **kwargs: Any) -> Response:
+        """A kind of Flagsmith integration (github…): none configured here."""
+        self.get_object()
+        return probes.empty_list()
+
+    @extend_schema(responses=probes.EmptyPageSerializer)
+    @action(detail=True, methods=["get"], url_path="metadata-model-fields")
+    def metadata_model_fields(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's metadata fields attached to kinds of objects: none here."""
+        self.get_object()
+        return probes.empty_page()
+
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="metadata-model-fields/supported-content-types",
+        pagination_class=None,
+    )
+    def metadata_supported_content_types(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The kinds of objects metadata could be attached to: none here."""
+        self.get_object()
+        return probes.empty_list()
 
     @extend_schema(request=RemoveUserSerializer(many=True), responses={204: None})
     @action(detail=True, methods=["post"], url_path="remove-users")

@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import probes
 from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from environments.models import Environment
 from environments.serializers import EnvironmentSerializer
@@ -38,6 +39,11 @@ class ProjectViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
         "get_by_uuid": VIEW_PROJECT,
         "environments": VIEW_PROJECT,
         "my_permissions": VIEW_PROJECT,
+        "feature_imports": VIEW_PROJECT,
+        "feature_exports": VIEW_PROJECT,
+        "feature_health_events": VIEW_PROJECT,
+        "metadata_fields": VIEW_PROJECT,
+        "integrations": VIEW_PROJECT,
         "update": ADMIN,
         "partial_update": ADMIN,
         "destroy": ADMIN,
@@ -83,6 +89,42 @@ class ProjectViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
     def permissions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The project-level permission keys."""
         return permission_keys_response(PermissionType.PROJECT)
+
+    # Flagsmith's dashboard asks for these on its ordinary pages; none exist here.
+    @extend_schema(responses=probes.EmptyPageSerializer)
+    @action(detail=True, methods=["get"], url_path="feature-imports", filterset_class=None)
+    def feature_imports(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's imports of features from a file: none here."""
+        self.get_object()
+        return probes.empty_page()
+
+    @extend_schema(responses=probes.EmptyPageSerializer)
+    @action(detail=True, methods=["get"], url_path="feature-exports", filterset_class=None)
+    def feature_exports(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's exports of features to a file: none here."""
+        self.get_object()
+        return probes.empty_page()
+
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(detail=True, methods=["get"], url_path="feature-health/events", filterset_class=None)
+    def feature_health_events(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's feature health events: no provider reports here."""
+        self.get_object()
+        return probes.empty_list()
+
+    @extend_schema(responses=probes.EmptyPageSerializer)
+    @action(detail=True, methods=["get"], url_path="metadata/fields", filterset_class=None)
+    def metadata_fields(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's custom metadata fields: none here."""
+        self.get_object()
+        return probes.empty_page()
+
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(detail=True, methods=["get"], url_path=probes.INTEGRATION_PATH, filterset_class=None)
+    def integrations(self, request: Request, *args: Any, integration: str, **kwargs: Any) -> Response:
+        """A kind of Flagsmith integration (datadog, new-relic…): none configured here."""
+        self.get_object()
+        return probes.empty_list()
 
     @extend_schema(responses=EnvironmentSerializer(many=True))
     @action(detail=True, methods=["get"])

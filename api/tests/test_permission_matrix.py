@@ -159,6 +159,10 @@ ROWS: list[Row] = [
     Row("get", f"{ORG_URL}/get-subscription-metadata/", ORG, ADMIN, 200),
     Row("get", f"{ORG_URL}/usage-data/", ORG, ADMIN, 200),
     Row("get", f"{ORG_URL}/usage-data/total-count/", ORG, ADMIN, 200),
+    # Flagsmith parts not here, answered as none: members read.
+    Row("get", f"{ORG_URL}/integrations/github/", ORG, MEMBER, 200),
+    Row("get", f"{ORG_URL}/metadata-model-fields/", ORG, MEMBER, 200),
+    Row("get", f"{ORG_URL}/metadata-model-fields/supported-content-types/", ORG, MEMBER, 200),
     Row("post", f"{ORG_URL}/remove-users/", ORG, ADMIN, 204, [{"id": "{grantee}"}]),
     Row("get", f"{ORG_URL}/users/", ORG, MEMBER, 200),
     Row("post", f"{ORG_URL}/users/{{grantee}}/update-role/", ORG, ADMIN, 200, {"role": "ADMIN"}),
@@ -254,6 +258,11 @@ ROWS: list[Row] = [
     Row("get", f"{P}/environments/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{V1}/projects/get-by-uuid/{{project_uuid}}/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/my-permissions/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/feature-imports/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/feature-exports/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/feature-health/events/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/metadata/fields/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/integrations/datadog/", PROJECT, VIEW_PROJECT, 200),
     *crud(
         f"{P}/user-permissions/",
         f"{P}/user-permissions/{{project_user_grant}}/",
@@ -353,6 +362,8 @@ ROWS: list[Row] = [
     Row("post", f"{E}/clone/", PROJECT, CREATE_ENVIRONMENT, 201, {"name": "Copy"}),
     Row("get", f"{E}/document/", ENV, VIEW_ENVIRONMENT, 200),
     Row("get", f"{E}/my-permissions/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{E}/metrics/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{E}/integrations/slack/", ENV, VIEW_ENVIRONMENT, 200),
     Row("get", f"{E}/unleash/", ENV, VIEW_ENVIRONMENT, 200),
     *crud(
         f"{E}/api-keys/",

@@ -166,6 +166,13 @@ ENDPOINTS += [
     ("get", "/api/v1/organisations/{organisation}/get-subscription-metadata/", None),
     ("get", "/api/v1/organisations/{organisation}/usage-data/", None),
     ("get", "/api/v1/organisations/{organisation}/usage-data/total-count/", None),
+    ("get", "/api/v1/organisations/{organisation}/integrations/github/", None),
+    ("get", "/api/v1/organisations/{organisation}/metadata-model-fields/", None),
+    ("get", "/api/v1/projects/{project}/feature-imports/", None),
+    ("get", "/api/v1/projects/{project}/feature-health/events/", None),
+    ("get", "/api/v1/projects/{project}/integrations/datadog/", None),
+    ("get", "/api/v1/environments/{environment}/metrics/", None),
+    ("get", "/api/v1/environments/{environment}/integrations/slack/", None),
 ]
 
 # Flagsmith's uuid lookups and id-addressed feature states (its Terraform provider's routes).
