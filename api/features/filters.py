@@ -47,12 +47,27 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+class NullableStrictBooleanField(StrictBooleanField):
+    """As StrictBooleanField, and ``null`` means no filter: Flagsmith's dashboard sends
+    ``is_enabled=null`` when no state is chosen (Flagsmith: BooleanField(allow_null=True)).
+    """
+
+    def to_python(self, value: Any) -> bool | None:
+        if isinstance(value, str) and value.strip().lower() == "null":
+            return None
+        return super().to_python(value)
+
+
 class IdListFilter(django_filters.Filter):
     field_class = IdListField
 
 
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
+
+
+class NullableStrictBooleanFilter(django_filters.Filter):
+    field_class = NullableStrictBooleanField
 
 
 class TagStrategy(TextChoices):
@@ -109,7 +124,7 @@ class FeatureFilterSet(django_filters.FilterSet):
         help_text="With environment: the segment's override state comes along, its features first.",
     )
     identity = django_filters.NumberFilter(method="keep", help_text="Features this identity overrides come first.")
-    is_enabled = StrictBooleanFilter(method="keep", help_text="With environment: enabled or disabled there.")
+    is_enabled = NullableStrictBooleanFilter(method="keep", help_text="With environment: enabled or disabled there.")
     value_search = django_filters.CharFilter(
         method="keep",
         help_text="With environment: a string value containing it (any case), or an equal boolean or integer.",

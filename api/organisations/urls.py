@@ -6,6 +6,7 @@ from organisations.views import (
     InviteViewSet,
     JoinOrganisationView,
     JoinOrganisationWithLinkView,
+    MetadataFieldsView,
     OrganisationAPIKeyViewSet,
     OrganisationUserViewSet,
     OrganisationViewSet,
@@ -32,6 +33,7 @@ organisation_router.register(
 urlpatterns = [
     path("", include(router.urls)),
     path("", include(organisation_router.urls)),
+    path("metadata/fields/", MetadataFieldsView.as_view(), name="metadata-fields"),
     path("users/join/link/<str:hash>/", JoinOrganisationWithLinkView.as_view(), name="join-organisation-link"),
     path("users/join/<str:hash>/", JoinOrganisationView.as_view(), name="join-organisation"),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -293,6 +293,23 @@ class InviteLinkViewSet(
 
     def perform_create(self, serializer: InviteLinkSerializer) -> None:
         serializer.save(organisation=self.get_organisation())
+
+
+class MetadataFieldsView(APIView):
+    """``GET metadata/fields/?organisation={id}``: Flagsmith's custom metadata fields of an
+    organisation, which Flagsmith's dashboard lists in its settings; none exist here.
+    """
+
+    @extend_schema(
+        parameters=[OpenApiParameter("organisation", int, required=True)],
+        responses=probes.EmptyPageSerializer,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        organisation_id = request.query_params.get("organisation", "")
+        if not organisation_id.isdigit():
+            return Response({"organisation": ["An organisation id is required."]}, status=400)
+        get_object_or_404(Organisation.objects.for_user(request.user), pk=int(organisation_id))
+        return probes.empty_page()
 
 
 class JoinOrganisationView(APIView):

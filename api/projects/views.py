@@ -42,6 +42,7 @@ class ProjectViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
         "feature_imports": VIEW_PROJECT,
         "feature_exports": VIEW_PROJECT,
         "feature_health_events": VIEW_PROJECT,
+        "feature_health_providers": VIEW_PROJECT,
         "metadata_fields": VIEW_PROJECT,
         "integrations": VIEW_PROJECT,
         "update": ADMIN,
@@ -109,6 +110,13 @@ class ProjectViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="feature-health/events", filterset_class=None)
     def feature_health_events(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Flagsmith's feature health events: no provider reports here."""
+        self.get_object()
+        return probes.empty_list()
+
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(detail=True, methods=["get"], url_path="feature-health/providers", filterset_class=None)
+    def feature_health_providers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's feature health providers: none configured here."""
         self.get_object()
         return probes.empty_list()
 

@@ -277,6 +277,25 @@ def test_feature_list__is_enabled_and_value_search__filter_on_the_environment_st
     assert names(value_search="true") == ["off_true"]
 
 
+def test_feature_list__is_enabled_null__no_filter(admin_client, project, environment):
+    # The segment page's query: is_enabled=null, an empty value_search and search, an unknown "sort".
+    create_feature(admin_client, project, name="on", default_enabled=True)
+    create_feature(admin_client, project, name="off")
+
+    items = listed(
+        admin_client,
+        project,
+        environment=environment.id,
+        is_enabled="null",
+        value_search="",
+        search="",
+        sort="%5Bobject%20Object%5D",
+        page_size=999,
+    )
+
+    assert [item["name"] for item in items] == ["on", "off"]
+
+
 def test_feature_list__owners_and_group_owners__features_any_of_them_owns(
     admin_client, admin_user, member_user, organisation, project
 ):
@@ -494,6 +513,8 @@ EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
         ("projects/{project}/feature-imports/", EMPTY_PAGE),  # ButterBar.tsx, on every page
         ("projects/{project}/feature-exports/", EMPTY_PAGE),
         ("projects/{project}/feature-health/events/", []),
+        ("projects/{project}/feature-health/providers/", []),
+        ("metadata/fields/?organisation={organisation}", EMPTY_PAGE),
         ("projects/{project}/metadata/fields/", EMPTY_PAGE),
         ("projects/{project}/integrations/datadog/", []),
         ("projects/{project}/integrations/new-relic/", []),
@@ -511,6 +532,11 @@ def test_probes__parts_not_here__answer_none(admin_client, organisation, project
 
     assert response.status_code == 200
     assert response.json() == expected
+
+
+def test_metadata_fields__organisation_missing_or_not_yours__400_or_404(admin_client, other_organisation):
+    assert admin_client.get(f"{V1}/metadata/fields/").status_code == 400
+    assert admin_client.get(f"{V1}/metadata/fields/?organisation={other_organisation.id}").status_code == 404
 
 
 def test_probes__integration_kind_not_a_slug__404(admin_client, project):

@@ -161,6 +161,7 @@ ROWS: list[Row] = [
     Row("get", f"{ORG_URL}/usage-data/total-count/", ORG, ADMIN, 200),
     # Flagsmith parts not here, answered as none: members read.
     Row("get", f"{ORG_URL}/integrations/github/", ORG, MEMBER, 200),
+    Row("get", f"{V1}/metadata/fields/?organisation={{organisation}}", ORG, MEMBER, 200),
     Row("get", f"{ORG_URL}/metadata-model-fields/", ORG, MEMBER, 200),
     Row("get", f"{ORG_URL}/metadata-model-fields/supported-content-types/", ORG, MEMBER, 200),
     Row("post", f"{ORG_URL}/remove-users/", ORG, ADMIN, 204, [{"id": "{grantee}"}]),
@@ -261,6 +262,7 @@ ROWS: list[Row] = [
     Row("get", f"{P}/feature-imports/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/feature-exports/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/feature-health/events/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/feature-health/providers/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/metadata/fields/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/integrations/datadog/", PROJECT, VIEW_PROJECT, 200),
     *crud(
