@@ -171,6 +171,42 @@ class InviteSerializer(serializers.ModelSerializer):
         return {"id": invite.invited_by_id, "email": invite.invited_by.email}
 
 
+class MultiInviteItemSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=OrganisationRole.choices, default=OrganisationRole.USER)
+    permission_groups = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
+
+    def validate_permission_groups(self, groups: list[int] | None) -> list[int]:
+        if groups:
+            raise serializers.ValidationError(
+                "Invites into groups are not supported here; add the member to groups once they have joined."
+            )
+        return []
+
+
+class MultiInviteSerializer(serializers.Serializer):
+    """Flagsmith's ``organisations/{id}/invite/`` body (``MultiInvitesSerializer``): ``invites``,
+    or ``emails`` for invites with the USER role; ``frontend_base_url`` is accepted and ignored
+    (the invite email links to this installation's own address).
+    """
+
+    invites = MultiInviteItemSerializer(many=True, required=False)
+    emails = serializers.ListField(child=serializers.EmailField(), required=False)
+    frontend_base_url = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        invites = [{"email": item["email"], "role": item["role"]} for item in data.get("invites", [])] + [
+            {"email": email, "role": OrganisationRole.USER} for email in data.get("emails", [])
+        ]
+        if not invites:
+            raise serializers.ValidationError({"invites": ["Give at least one invite."]})
+        return {"invites": invites}
+
+
+class MultiInviteResponseSerializer(serializers.Serializer):
+    invites = InviteSerializer(many=True)
+
+
 class InviteLinkSerializer(serializers.ModelSerializer):
     class Meta:
         model = InviteLink

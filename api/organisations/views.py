@@ -31,6 +31,8 @@ from organisations.serializers import (
     GroupUserIdsSerializer,
     InviteLinkSerializer,
     InviteSerializer,
+    MultiInviteResponseSerializer,
+    MultiInviteSerializer,
     OrganisationAPIKeySerializer,
     OrganisationMemberSerializer,
     OrganisationSerializer,
@@ -65,6 +67,7 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
         "partial_update": ADMIN,
         "destroy": ADMIN,
         "remove_users": ADMIN,
+        "invite": ADMIN,
         # Flagsmith: organisation admins only (OrganisationPermission, UsageDataPermission).
         "get_subscription_metadata": ADMIN,
         "usage_data": ADMIN,
@@ -172,6 +175,27 @@ class OrganisationViewSet(UUIDLookupMixin, ReplicaListMixin, viewsets.ModelViewS
         """The kinds of objects metadata could be attached to: none here."""
         self.get_object()
         return probes.empty_list()
+
+    def get_throttles(self) -> list[Any]:
+        if self.action == "invite":
+            # Each invite sends an email: INVITE_THROTTLE_RATE, as InviteViewSet's create.
+            self.throttle_scope = "invite"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(request=MultiInviteSerializer, responses={201: MultiInviteResponseSerializer})
+    @action(detail=True, methods=["post"])
+    def invite(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's dashboard invites several people at once, here."""
+        organisation = self.get_object()
+        body = MultiInviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        invites = services.create_invites(
+            organisation=organisation,
+            invited_by=None if is_api_key_user(request.user) else request.user,
+            invites=body.validated_data["invites"],
+        )
+        return Response({"invites": InviteSerializer(invites, many=True).data}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RemoveUserSerializer(many=True), responses={204: None})
     @action(detail=True, methods=["post"], url_path="remove-users")

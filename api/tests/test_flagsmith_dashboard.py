@@ -17,7 +17,7 @@ from features.models import Feature
 from features.services import create_segment_override
 from identities.services import create_identity_override
 from identities.tests.factories import IdentityFactory
-from organisations.models import OrganisationRole
+from organisations.models import Invite, OrganisationRole
 from organisations.tests.factories import MembershipFactory, OrganisationFactory
 from permissions.models import CREATE_ENVIRONMENT, CREATE_PROJECT, VIEW_PROJECT, EnvironmentPermission
 from permissions.tests.factories import UserPermissionGroupFactory, grant, make_api_key
@@ -150,6 +150,48 @@ def test_usage_data__admin__no_days_and_zero_total(admin_client, organisation):
 
     assert (days.status_code, days.json()) == (200, [])
     assert (total.status_code, total.json()) == (200, {"count": 0})
+
+
+def test_invite__as_the_dashboard_sends_it__201_with_the_invites(admin_client, organisation):
+    # useInvites.ts createUserInvite: several invites at once, with the dashboard's own base URL.
+    body = {
+        "frontend_base_url": "http://dashboard.example/email-invite/",
+        "invites": [
+            {"email": "ann@example.com", "role": "ADMIN", "permission_groups": []},
+            {"email": "bob@example.com", "role": "USER"},
+        ],
+    }
+
+    response = admin_client.post(f"{V1}/organisations/{organisation.id}/invite/", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    invites = response.json()["invites"]
+    assert [(item["email"], item["role"]) for item in invites] == [
+        ("ann@example.com", "ADMIN"),
+        ("bob@example.com", "USER"),
+    ]
+    assert all(isinstance(item["id"], int) and item["date_created"] for item in invites)
+    listed_emails = [
+        item["email"] for item in admin_client.get(f"{V1}/organisations/{organisation.id}/invites/").json()["results"]
+    ]
+    assert sorted(listed_emails) == ["ann@example.com", "bob@example.com"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"invites": []},
+        {"invites": [{"email": "not-an-email"}]},
+        {"invites": [{"email": "a@example.com", "role": "OWNER"}]},
+        {"invites": [{"email": "a@example.com", "permission_groups": [1]}]},
+    ],
+)
+def test_invite__bad_body__400_and_nothing_written(admin_client, organisation, body):
+    response = admin_client.post(f"{V1}/organisations/{organisation.id}/invite/", body, format="json")
+
+    assert response.status_code == 400
+    assert not Invite.objects.exists()
 
 
 # --- The features list in an environment (feature-list-store.js getFeatures, featureFilterParams.ts) ------

@@ -177,6 +177,7 @@ ROWS: list[Row] = [
         create_body={"email": "new@example.com"},
     ),
     Row("post", f"{ORG_URL}/invites/{{invite}}/resend/", ORG, ADMIN, 204),
+    Row("post", f"{ORG_URL}/invite/", ORG, ADMIN, 201, {"invites": [{"email": "many@example.com", "role": "USER"}]}),
     *crud(
         f"{ORG_URL}/invite-links/",
         f"{ORG_URL}/invite-links/{{invite_link}}/",

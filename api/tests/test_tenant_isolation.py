@@ -167,6 +167,7 @@ ENDPOINTS += [
     ("get", "/api/v1/organisations/{organisation}/usage-data/", None),
     ("get", "/api/v1/organisations/{organisation}/usage-data/total-count/", None),
     ("get", "/api/v1/organisations/{organisation}/integrations/github/", None),
+    ("post", "/api/v1/organisations/{organisation}/invite/", {"emails": ["spy@example.com"]}),
     ("get", "/api/v1/organisations/{organisation}/metadata-model-fields/", None),
     ("get", "/api/v1/projects/{project}/feature-imports/", None),
     ("get", "/api/v1/projects/{project}/feature-health/events/", None),
