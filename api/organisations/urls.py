@@ -10,6 +10,7 @@ from organisations.views import (
     OrganisationAPIKeyViewSet,
     OrganisationUserViewSet,
     OrganisationViewSet,
+    UnslashedGroupAdminViewSet,
     UserPermissionGroupViewSet,
 )
 from permissions.views import OrganisationGroupPermissionViewSet, OrganisationUserPermissionViewSet
@@ -34,6 +35,17 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include(organisation_router.urls)),
     path("metadata/fields/", MetadataFieldsView.as_view(), name="metadata-fields"),
+    # Flagsmith routes these two without a trailing slash, and its dashboard calls them so.
+    path(
+        "organisations/<int:organisation_pk>/groups/<int:pk>/users/<int:user_pk>/make-admin",
+        UnslashedGroupAdminViewSet.as_view({"post": "make_admin"}),
+        name="organisation-group-make-admin",
+    ),
+    path(
+        "organisations/<int:organisation_pk>/groups/<int:pk>/users/<int:user_pk>/remove-admin",
+        UnslashedGroupAdminViewSet.as_view({"post": "remove_admin"}),
+        name="organisation-group-remove-admin",
+    ),
     path("users/join/link/<str:hash>/", JoinOrganisationWithLinkView.as_view(), name="join-organisation-link"),
     path("users/join/<str:hash>/", JoinOrganisationView.as_view(), name="join-organisation"),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -495,3 +495,10 @@ class OrganisationAPIKeyViewSet(OrganisationNestedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: OrganisationAPIKey) -> None:
         services.delete_api_key(instance, self.request.user)
+
+
+@extend_schema_view(make_admin=extend_schema(exclude=True), remove_admin=extend_schema(exclude=True))
+class UnslashedGroupAdminViewSet(UserPermissionGroupViewSet):
+    """``make-admin`` and ``remove-admin`` without the trailing slash, as Flagsmith routes them
+    and its dashboard calls them; the schema has them once, with the slash.
+    """

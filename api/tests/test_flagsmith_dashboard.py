@@ -194,6 +194,32 @@ def test_invite__bad_body__400_and_nothing_written(admin_client, organisation, b
     assert not Invite.objects.exists()
 
 
+@pytest.mark.parametrize(("action", "expected"), [("make-admin", True), ("remove-admin", False)])
+def test_group_admin__without_trailing_slash__as_the_dashboard_calls_it(
+    admin_client, organisation, member_user, action, expected
+):
+    group = admin_client.post(f"{V1}/organisations/{organisation.id}/groups/", {"name": "ops"}, format="json").json()
+    base = f"{V1}/organisations/{organisation.id}/groups/{group['id']}"
+    admin_client.post(f"{base}/add-users/", {"user_ids": [member_user.id]}, format="json")
+    if not expected:
+        admin_client.post(f"{base}/users/{member_user.id}/make-admin/")
+
+    response = admin_client.post(f"{base}/users/{member_user.id}/{action}")
+
+    assert response.status_code == 200, response.content
+    assert [user["group_admin"] for user in response.json()["users"]] == [expected]
+
+
+def test_group_admin__without_trailing_slash__outsider_404(outsider_client, organisation, member_user):
+    group = UserPermissionGroupFactory(organisation=organisation)
+
+    response = outsider_client.post(
+        f"{V1}/organisations/{organisation.id}/groups/{group.id}/users/{member_user.id}/make-admin"
+    )
+
+    assert response.status_code == 404
+
+
 # --- The features list in an environment (feature-list-store.js getFeatures, featureFilterParams.ts) ------
 
 
