@@ -151,3 +151,14 @@ class SegmentSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Segment, validated_data: dict[str, Any]) -> Segment:
         return services.update_segment(instance, validated_data, self.context["request"].user)
+
+
+class CloneSegmentSerializer(serializers.Serializer):
+    """The body of ``clone/``: the new segment's name."""
+
+    name = serializers.CharField(max_length=Segment._meta.get_field("name").max_length)
+
+    def validate_name(self, name: str) -> str:
+        if not name.strip():
+            raise serializers.ValidationError("A segment needs a name.")
+        return name

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from core.viewsets import ReplicaListMixin, UUIDLookupView
 from permissions.access import HasPermission
@@ -10,7 +16,7 @@ from projects.mixins import ProjectNestedMixin
 from segments import services
 from segments.filters import SegmentFilterSet
 from segments.models import Segment
-from segments.serializers import SegmentSerializer
+from segments.serializers import CloneSegmentSerializer, SegmentSerializer
 
 
 class SegmentViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet):
@@ -25,6 +31,7 @@ class SegmentViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
         "update": MANAGE_SEGMENTS,
         "partial_update": MANAGE_SEGMENTS,
         "destroy": MANAGE_SEGMENTS,
+        "clone": MANAGE_SEGMENTS,
     }
     filterset_class = SegmentFilterSet
     lookup_value_regex = "[0-9]+"
@@ -45,6 +52,17 @@ class SegmentViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
 
     def perform_destroy(self, instance: Segment) -> None:
         services.delete_segment(instance, self.request.user)
+
+    @extend_schema(request=CloneSegmentSerializer, responses={201: SegmentSerializer})
+    @action(detail=True, methods=["post"])
+    def clone(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A copy of the segment under another name, as Flagsmith's dashboard makes one."""
+        source = self.get_object()
+        body = CloneSegmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clone = services.clone_segment(source, body.validated_data["name"], request.user)
+        data = SegmentSerializer(self.get_queryset().get(pk=clone.pk), context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class SegmentByUUIDView(UUIDLookupView):

@@ -616,3 +616,59 @@ def test_probes__writes__refused_not_pretended(admin_client, project, environmen
     imported = admin_client.post(f"{V1}/projects/{project.id}/feature-imports/", {}, format="json")
 
     assert created.status_code == imported.status_code == 405
+
+
+# --- Segments (useSegment.ts cloneSegment) -------------------------------------------------------------------
+
+
+def test_clone_segment__copy_with_the_same_rules_under_the_new_name(admin_client, project):
+    rules = [
+        {
+            "type": "ALL",
+            "rules": [
+                {
+                    "type": "ANY",
+                    "rules": [],
+                    "conditions": [
+                        {"operator": "EQUAL", "property": "plan", "value": "pro", "description": "paying"},
+                        {"operator": "PERCENTAGE_SPLIT", "property": None, "value": "10"},
+                    ],
+                }
+            ],
+            "conditions": [],
+        }
+    ]
+    segments_url = f"{V1}/projects/{project.id}/segments/"
+    source = admin_client.post(
+        segments_url, {"name": "pro", "description": "Paying", "project": project.id, "rules": rules}, format="json"
+    ).json()
+
+    response = admin_client.post(f"{segments_url}{source['id']}/clone/", {"name": "pro copy"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    clone = response.json()
+    assert clone["id"] != source["id"]
+    assert (clone["name"], clone["description"], clone["project"]) == ("pro copy", "Paying", project.id)
+
+    def shape(rules):
+        return [
+            (
+                rule["type"],
+                [(c["operator"], c["property"], c["value"], c.get("description")) for c in rule["conditions"]],
+                shape(rule["rules"]),
+            )
+            for rule in rules
+        ]
+
+    assert shape(clone["rules"]) == shape(source["rules"])
+    assert admin_client.get(f"{segments_url}{source['id']}/").json()["name"] == "pro"
+
+
+def test_clone_segment__without_a_name__400_and_nothing_written(admin_client, project):
+    segment = SegmentFactory(project=project)
+
+    response = admin_client.post(f"{V1}/projects/{project.id}/segments/{segment.id}/clone/", {}, format="json")
+
+    assert response.status_code == 400
+    assert "name" in response.json()
+    assert project.segments.count() == 1

@@ -334,6 +334,7 @@ ROWS: list[Row] = [
         create_body={"name": "beta", "project": "{project}", "rules": []},
         update_body={"name": "renamed", "project": "{project}", "rules": []},
     ),
+    Row("post", f"{P}/segments/{{segment}}/clone/", PROJECT, MANAGE_SEGMENTS, 201, {"name": "copy"}),
     *crud(
         f"{P}/tags/",
         f"{P}/tags/{{tag}}/",

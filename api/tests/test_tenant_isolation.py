@@ -75,6 +75,7 @@ ENDPOINTS = [
     ("get", "/api/v1/projects/{project}/segments/{segment}/", None),
     ("patch", "/api/v1/projects/{project}/segments/{segment}/", {"name": "pwned"}),
     ("delete", "/api/v1/projects/{project}/segments/{segment}/", None),
+    ("post", "/api/v1/projects/{project}/segments/{segment}/clone/", {"name": "spy copy"}),
     ("get", "/api/v1/projects/{project}/tags/", None),
     ("post", "/api/v1/projects/{project}/tags/", {"label": "spy"}),
     ("get", "/api/v1/projects/{project}/tags/{tag}/", None),
