@@ -481,6 +481,24 @@ class FeatureStateSerializer(serializers.ModelSerializer):
 _OVERRIDE_EXISTS = "This segment already overrides the feature in this environment."
 
 
+class IdentityOverrideStateSerializer(FeatureStateSerializer):
+    """An identity override's state with its identity, as Flagsmith lists them with
+    ``?anyIdentity=`` (``FeatureStateSerializerWithIdentity``): ``identity`` is ``{id, identifier}``.
+    """
+
+    identity = serializers.SerializerMethodField(method_name="get_identity_summary")
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "identifier": {"type": "string"}},
+            "required": ["id", "identifier"],
+        }
+    )
+    def get_identity_summary(self, feature_state: FeatureState) -> dict[str, Any]:
+        return {"id": feature_state.identity_id, "identifier": feature_state.identity.identifier}
+
+
 class _VisibleObjectField(serializers.PrimaryKeyRelatedField):
     """An object of the caller's organisations; anyone else's does not exist here."""
 

@@ -34,6 +34,7 @@ from features.serializers import (
     FeatureSegmentSerializer,
     FeatureSerializer,
     FeatureStateSerializer,
+    IdentityOverrideStateSerializer,
     MultivariateFeatureOptionSerializer,
     SegmentOverrideFeatureStateSerializer,
     SimpleFeatureStateSerializer,
@@ -48,6 +49,7 @@ from permissions.models import (
     MANAGE_TAGS,
     UPDATE_FEATURE_STATE,
     VIEW_ENVIRONMENT,
+    VIEW_IDENTITIES,
     VIEW_PROJECT,
 )
 from projects.mixins import ProjectNestedMixin
@@ -223,7 +225,14 @@ class FeatureStateViewSet(
     serializer_class = FeatureStateSerializer
     permission_classes = [HasPermission]
 
+    def _identity_overrides(self) -> bool:
+        # Flagsmith's ``?anyIdentity=`` (any value): the identity overrides instead of the
+        # defaults, each with its identity; the dashboard's "Identity overrides" tab lists them.
+        return self.action == "list" and "anyIdentity" in self.request.query_params
+
     def get_required_permission(self, obj: FeatureState | None = None) -> str:
+        if self._identity_overrides():
+            return VIEW_IDENTITIES
         if self.action in ("list", "retrieve"):
             return VIEW_ENVIRONMENT
         if obj is not None and obj.feature_segment_id is not None:
@@ -233,11 +242,21 @@ class FeatureStateViewSet(
     filterset_class = FeatureStateFilterSet
     lookup_value_regex = "[0-9]+"
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return IdentityOverrideStateSerializer if self._identity_overrides() else FeatureStateSerializer
+
     def get_queryset(self) -> QuerySet[FeatureState]:
         if getattr(self, "swagger_fake_view", False):
             return FeatureState.objects.none()
+        states = FeatureState.objects.filter(environment=self.get_environment())
+        if self._identity_overrides():
+            return (
+                states.filter(identity__isnull=False)
+                .select_related("feature_state_value", "identity")
+                .prefetch_related("multivariate_feature_state_values")
+            )
         queryset = (
-            FeatureState.objects.filter(environment=self.get_environment(), identity__isnull=True)
+            states.filter(identity__isnull=True)
             .select_related("feature_state_value")
             .prefetch_related("multivariate_feature_state_values")
         )

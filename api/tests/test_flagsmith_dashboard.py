@@ -19,7 +19,13 @@ from identities.services import create_identity_override
 from identities.tests.factories import IdentityFactory
 from organisations.models import Invite, OrganisationRole
 from organisations.tests.factories import MembershipFactory, OrganisationFactory
-from permissions.models import CREATE_ENVIRONMENT, CREATE_PROJECT, VIEW_PROJECT, EnvironmentPermission
+from permissions.models import (
+    CREATE_ENVIRONMENT,
+    CREATE_PROJECT,
+    VIEW_ENVIRONMENT,
+    VIEW_PROJECT,
+    EnvironmentPermission,
+)
 from permissions.tests.factories import UserPermissionGroupFactory, grant, make_api_key
 from projects.tests.factories import ProjectFactory
 from segments.tests.factories import SegmentFactory
@@ -462,6 +468,39 @@ def test_feature_list__with_environment__query_count_independent_of_page_size(
         create_identity_override(IdentityFactory(environment=environment), feature, {"enabled": True}, admin_user)
 
     assert count_queries() == few
+
+
+def test_environment_featurestates__any_identity__identity_overrides_with_their_identity(
+    admin_client, admin_user, project, environment
+):
+    # useIdentityOverride.ts getIdentityOverrides, the feature modal's "Identity overrides" tab.
+    feature = Feature.objects.get(pk=create_feature(admin_client, project, name="beta")["id"])
+    other = Feature.objects.get(pk=create_feature(admin_client, project, name="other")["id"])
+    alice = IdentityFactory(environment=environment, identifier="alice")
+    create_identity_override(alice, feature, {"enabled": True}, admin_user)
+    create_identity_override(IdentityFactory(environment=environment), other, {"enabled": True}, admin_user)
+    url = f"{V1}/environments/{environment.api_key}/featurestates/"
+
+    response = admin_client.get(url, {"anyIdentity": "1", "feature": feature.id, "page": 1})
+
+    assert response.status_code == 200
+    [item] = response.json()["results"]
+    assert item["identity"] == {"id": alice.id, "identifier": "alice"}
+    assert (item["feature"], item["enabled"], item["feature_segment"]) == (feature.id, True, None)
+    defaults = admin_client.get(url, {"feature": feature.id}).json()["results"]
+    assert [state["identity"] for state in defaults] == [None]
+
+
+def test_environment_featurestates__any_identity__needs_view_identities(
+    api_client_for, organisation, project, environment
+):
+    user = MembershipFactory(organisation=organisation, role=OrganisationRole.USER).user
+    grant(user, project, [VIEW_PROJECT])
+    grant(user, environment, [VIEW_ENVIRONMENT])
+    url = f"{V1}/environments/{environment.api_key}/featurestates/"
+
+    assert api_client_for(user).get(url).status_code == 200
+    assert api_client_for(user).get(url, {"anyIdentity": "1"}).status_code == 403
 
 
 # --- Projects and environments as the dashboard saves them ------------------------------------------------
