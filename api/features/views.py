@@ -13,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import probes
 from core.viewsets import ReplicaListMixin, UUIDLookupMixin, UUIDLookupView
 from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment
@@ -72,6 +73,7 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
         "remove_owners": EDIT_FEATURE,
         "add_group_owners": EDIT_FEATURE,
         "remove_group_owners": EDIT_FEATURE,
+        "code_references": VIEW_PROJECT,
     }
     filterset_class = FeatureFilterSet
     lookup_value_regex = "[0-9]+"
@@ -122,6 +124,13 @@ class FeatureViewSet(ProjectNestedMixin, ReplicaListMixin, viewsets.ModelViewSet
         serializer.is_valid(raise_exception=True)
         change(feature, serializer.validated_data[field], request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=feature.pk)).data)
+
+    @extend_schema(responses=probes.EmptyListSerializer)
+    @action(detail=True, methods=["get"], url_path="code-references", filterset_class=None, pagination_class=None)
+    def code_references(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Flagsmith's code references of a feature (from its scanner): none reported here."""
+        self.get_object()
+        return probes.empty_list()
 
     @extend_schema(request=FeatureOwnersInputSerializer, responses=FeatureSerializer)
     @action(detail=True, methods=["post"], url_path="add-owners")

@@ -624,6 +624,7 @@ EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
         ("metadata/fields/?organisation={organisation}", EMPTY_PAGE),
         ("projects/{project}/metadata/fields/", EMPTY_PAGE),
         ("projects/{project}/integrations/datadog/", []),
+        ("projects/{project}/features/{feature}/code-references/", []),
         ("projects/{project}/integrations/new-relic/", []),
         ("environments/{environment}/integrations/slack/", []),
         ("environments/{environment}/integrations/webhook/", []),
@@ -633,7 +634,10 @@ EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
     ],
 )
 def test_probes__parts_not_here__answer_none(admin_client, organisation, project, environment, path, expected):
-    url = f"{V1}/" + path.format(organisation=organisation.id, project=project.id, environment=environment.api_key)
+    feature = create_feature(admin_client, project)
+    url = f"{V1}/" + path.format(
+        organisation=organisation.id, project=project.id, environment=environment.api_key, feature=feature["id"]
+    )
 
     response = admin_client.get(url)
 

@@ -266,6 +266,7 @@ ROWS: list[Row] = [
     Row("get", f"{P}/feature-health/providers/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/metadata/fields/", PROJECT, VIEW_PROJECT, 200),
     Row("get", f"{P}/integrations/datadog/", PROJECT, VIEW_PROJECT, 200),
+    Row("get", f"{P}/features/{{feature}}/code-references/", PROJECT, VIEW_PROJECT, 200),
     *crud(
         f"{P}/user-permissions/",
         f"{P}/user-permissions/{{project_user_grant}}/",
