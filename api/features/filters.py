@@ -106,7 +106,7 @@ class FeatureFilterSet(django_filters.FilterSet):
     tag_strategy = django_filters.ChoiceFilter(
         choices=TagStrategy.choices,
         method="keep",
-        help_text="UNION (default): features with any of the tags; INTERSECTION: with all of them.",
+        help_text="INTERSECTION (default, as Flagsmith): features with all of the tags; UNION: with any of them.",
     )
     is_archived = StrictBooleanFilter(field_name="is_archived")
     type = django_filters.ChoiceFilter(choices=FeatureType.choices)
@@ -163,7 +163,7 @@ class FeatureFilterSet(django_filters.FilterSet):
     def filter_tags(self, queryset: QuerySet[Feature], name: str, tag_ids: list[int]) -> QuerySet[Feature]:
         # Subqueries on the join table rather than joins: no duplicate rows, so no DISTINCT.
         tagged = Feature.tags.through.objects
-        if self.form.cleaned_data.get("tag_strategy") == TagStrategy.INTERSECTION:
+        if self.form.cleaned_data.get("tag_strategy") != TagStrategy.UNION:
             for tag_id in set(tag_ids):
                 queryset = queryset.filter(id__in=tagged.filter(tag_id=tag_id).values("feature_id"))
             return queryset
