@@ -264,6 +264,8 @@ def test_environment_document__shape_matches_flagsmith(server_key_client, flags_
 
 def test_environment_document__headers_and_if_modified_since(server_key_client, flags_environment) -> None:
     response = server_key_client.get("/api/v1/environment-document/")
+    # The fixture's later writes bumped the stored updated_at (a second boundary may lie between).
+    flags_environment.refresh_from_db()
     last_modified = response["Last-Modified"]
 
     unchanged = server_key_client.get("/api/v1/environment-document/", HTTP_IF_MODIFIED_SINCE=last_modified)
