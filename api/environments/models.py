@@ -50,6 +50,10 @@ class Environment(Audited):
     minimum_change_request_approvals = models.PositiveIntegerField(null=True, blank=True)
     banner_text = models.CharField(max_length=255, null=True, blank=True)
     banner_colour = models.CharField(max_length=20, null=True, blank=True)
+    protected = models.BooleanField(
+        default=False,
+        help_text="Banderole's own: the dashboard asks for confirmation before a flag changes here.",
+    )
 
     objects = EnvironmentQuerySet.as_manager()
 

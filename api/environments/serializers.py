@@ -40,6 +40,7 @@ class EnvironmentSerializer(serializers.ModelSerializer):
             "hide_sensitive_data",
             "use_identity_overrides_in_local_eval",
             "use_v2_feature_versioning",
+            "protected",
         )
         read_only_fields = ("id", "uuid", "api_key", "created_date")
 

@@ -93,6 +93,7 @@ CLONED_ENVIRONMENT_FIELDS = (
     "use_identity_overrides_in_local_eval",
     "use_mv_v2_evaluation",
     "minimum_change_request_approvals",
+    "protected",
     "banner_text",
     "banner_colour",
 )

@@ -120,6 +120,28 @@ def test_update_environment__admin__settings_change(admin_client, environment):
     assert environment.hide_disabled_flags is True
 
 
+def test_environment_protected__default_off__admin_turns_it_on(admin_client, project):
+    created = admin_client.post("/api/v1/environments/", {"name": "Production", "project": project.id}, format="json")
+    assert created.json()["protected"] is False
+
+    response = admin_client.patch(
+        f"/api/v1/environments/{created.json()['api_key']}/", {"protected": True}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["protected"] is True
+    assert Environment.objects.get(api_key=created.json()["api_key"]).protected is True
+
+
+def test_environment_protected__not_a_boolean__400_names_field(admin_client, environment):
+    response = admin_client.patch(f"/api/v1/environments/{environment.api_key}/", {"protected": "maybe"}, format="json")
+
+    assert response.status_code == 400
+    assert "protected" in response.json()
+    environment.refresh_from_db()
+    assert environment.protected is False
+
+
 def test_update_environment__user_role__403(member_client, environment):
     response = member_client.patch(f"/api/v1/environments/{environment.api_key}/", {"name": "Prod!"}, format="json")
 
