@@ -1,6 +1,8 @@
 import type { ReactNode } from "react";
-import { Navigate, Route, Routes, useLocation } from "react-router";
+import { Button, Code } from "@mantine/core";
+import { Link, Navigate, Route, Routes, useLocation } from "react-router";
 import { useAuth } from "./auth";
+import { EmptyState } from "./components/common";
 import { Layout } from "./components/Layout";
 import { ApiKeysPage } from "./pages/ApiKeys";
 import { AuditLogPage } from "./pages/AuditLog";
@@ -66,6 +68,12 @@ export function App() {
   );
 }
 
-function NotFound() {
-  return <Navigate to="/" replace />;
+/** An address the dashboard does not know: say so, and offer the way home (no silent redirect). */
+export function NotFound() {
+  const location = useLocation();
+  return (
+    <EmptyState title="Page not found" action={<Button component={Link} to="/">Go to the dashboard home</Button>}>
+      The dashboard has no page at <Code>{location.pathname}</Code>. The link may be old, or mistyped.
+    </EmptyState>
+  );
 }

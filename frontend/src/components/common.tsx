@@ -33,7 +33,7 @@ export function ErrorMessage({ error, title, onRetry }: { error: unknown; title?
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   return (
-    <Alert color="red" title={title ?? "Something went wrong"} role="alert">
+    <Alert color="red" title={title ?? "Could not load"} role="alert">
       <Stack gap="xs">
         <Text size="sm">{message}</Text>
         {onRetry && (
@@ -52,14 +52,14 @@ export function fieldError(error: unknown, ...path: (string | number)[]): string
 }
 
 /** What a failed form says above its buttons: what is not already shown beside a field. */
-export function FormError({ error, fields = [] }: { error: unknown; fields?: string[] }) {
+export function FormError({ error, fields = [], title = "Not saved" }: { error: unknown; fields?: string[]; title?: string }) {
   if (!error) return null;
   if (error instanceof ApiError && error.body && typeof error.body === "object" && !Array.isArray(error.body)) {
     // Messages about a field are shown beside it; only the rest needs saying here.
     const rest = Object.keys(error.body).filter((key) => !fields.includes(key));
     if (rest.length === 0) return null;
   }
-  return <ErrorMessage error={error} title="Not saved" />;
+  return <ErrorMessage error={error} title={title} />;
 }
 
 /** A one-field form that creates something: the field, its button, and the API's errors beside them. */
@@ -160,7 +160,7 @@ export function ConfirmButton({
       <Modal opened={open} onClose={() => setOpen(false)} title={title} centered>
         <Stack>
           <Text>{message}</Text>
-          <ErrorMessage error={error} title="Not done" />
+          <ErrorMessage error={error} title={`${confirmLabel ?? "Delete"}: not done`} />
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpen(false)}>
               Cancel

@@ -92,7 +92,7 @@ describe("FeaturesPage", () => {
 
     await userEvent.type(screen.getByRole("textbox", { name: "Search features" }), "dark");
 
-    await waitFor(() => expect(screen.queryByRole("link", { name: "new_checkout" })).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.queryByRole("link", { name: "new_checkout" })).not.toBeInTheDocument(), { timeout: 4000 });
     expect(screen.getByRole("link", { name: "dark_mode" })).toBeInTheDocument();
   });
 

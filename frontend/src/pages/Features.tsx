@@ -6,8 +6,11 @@ import {
   Checkbox,
   Group,
   Modal,
+  MultiSelect,
   NumberInput,
   SegmentedControl,
+  Select,
+  SimpleGrid,
   Stack,
   Switch,
   Table,
@@ -15,30 +18,73 @@ import {
   TextInput,
   Textarea,
 } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useDebouncedCallback } from "@mantine/hooks";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { ApiError, PAGE_SIZE, api, unwrap, type Schemas } from "../api/client";
+import { PAGE_SIZE, api, unwrap, type Schemas } from "../api/client";
 import { useEnvironmentStates, useToggleFeature } from "../api/features";
-import { keys, useEnvironments, useProject } from "../api/queries";
+import { keys, useAllFeatures, useEnvironments, useGroupSummaries, useMembers, useProject, useTags } from "../api/queries";
 import { EmptyState, ErrorMessage, FormError, Loading, PageTitle, Pager, fieldError, showValue } from "../components/common";
+import { TagBadge, TagsModal } from "../components/Tags";
 import { ValueInput, type FlagValue } from "../components/ValueInput";
+import { applyFilters, defaultFilters, isFiltered, readFilters, writeFilters, type FeatureFilters } from "../features/filters";
+import { UndoBar, describeChange, useConfirm, useUndo } from "../features/safeChange";
 
 type FeatureState = Schemas["FeatureState"];
+type Environment = Schemas["Environment"];
 
-function FeatureToggle({ feature, state, envKey }: { feature: Schemas["Feature"]; state?: FeatureState; envKey: string }) {
-  const toggle = useToggleFeature(envKey);
+/**
+ * A flag's switch in the list. In a protected environment it asks first (naming feature,
+ * environment and new value); elsewhere it changes at once and offers an undo.
+ */
+function FeatureToggle({
+  feature,
+  state,
+  environment,
+  confirm,
+  offerUndo,
+}: {
+  feature: Schemas["Feature"];
+  state?: FeatureState;
+  environment?: Environment;
+  confirm: ReturnType<typeof useConfirm>["ask"];
+  offerUndo: ReturnType<typeof useUndo>["offerUndo"];
+}) {
+  const toggle = useToggleFeature(environment?.api_key ?? "");
+  const change = async (enabled: boolean) => {
+    if (!state || !environment) return;
+    toggle.reset();
+    if (environment.protected) {
+      const yes = await confirm(
+        `Change ${environment.name}?`,
+        <>
+          {describeChange(feature.name, environment.name, { enabled })} {environment.name} is protected: SDKs there get the
+          change within seconds.
+        </>,
+        enabled ? `Turn ${feature.name} on` : `Turn ${feature.name} off`,
+      );
+      if (!yes) return;
+      toggle.mutate({ state, enabled });
+      return;
+    }
+    toggle.mutate(
+      { state, enabled },
+      {
+        onSuccess: (saved) =>
+          offerUndo(`${feature.name} turned ${enabled ? "on" : "off"} in ${environment.name}.`, () =>
+            toggle.mutate({ state: saved, enabled: !enabled }),
+          ),
+      },
+    );
+  };
   return (
     <Stack gap={2} align="flex-end">
       <Switch
         aria-label={`${feature.name} enabled`}
         checked={Boolean(state?.enabled)}
-        disabled={!state}
-        onChange={(event) => {
-          toggle.reset();
-          if (state) toggle.mutate({ state, enabled: event.currentTarget.checked });
-        }}
+        disabled={!state || !environment}
+        onChange={(event) => void change(event.currentTarget.checked)}
       />
       {toggle.error && (
         <Text size="xs" c="red" role="alert" maw={220} ta="right">
@@ -223,61 +269,200 @@ export function CreateFeatureModal({ projectId, opened, onClose }: { projectId: 
   );
 }
 
+const SORTS = [
+  { value: "name:asc", label: "Name, A to Z" },
+  { value: "name:desc", label: "Name, Z to A" },
+  { value: "created:desc", label: "Newest first" },
+  { value: "created:asc", label: "Oldest first" },
+];
+
+function FilterBar({ projectId, orgId, filters, onChange }: { projectId: number; orgId?: number; filters: FeatureFilters; onChange: (next: Partial<FeatureFilters>) => void }) {
+  const tags = useTags(projectId);
+  const members = useMembers(orgId);
+  const groups = useGroupSummaries(orgId);
+  // The text fields update the address a moment after typing stops.
+  const [search, setSearch] = useState(filters.search);
+  const [value, setValue] = useState(filters.value);
+  const pushSearch = useDebouncedCallback((next: string) => onChange({ search: next }), 250);
+  const pushValue = useDebouncedCallback((next: string) => onChange({ value: next }), 250);
+  return (
+    <Stack gap="xs" mb="md">
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
+        <TextInput
+          aria-label="Search features"
+          placeholder="Search features by name"
+          value={search}
+          onChange={(event) => {
+            setSearch(event.currentTarget.value);
+            pushSearch(event.currentTarget.value);
+          }}
+        />
+        <TextInput
+          aria-label="Search values"
+          placeholder="Search by value in this environment"
+          value={value}
+          onChange={(event) => {
+            setValue(event.currentTarget.value);
+            pushValue(event.currentTarget.value);
+          }}
+        />
+      </SimpleGrid>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="xs">
+        <Group gap={4} wrap="nowrap" align="flex-end">
+          <MultiSelect
+            label="Tags"
+            placeholder={filters.tags.length ? undefined : "Any tag"}
+            data={(tags.data ?? []).map((tag) => ({ value: String(tag.id), label: tag.label }))}
+            value={filters.tags.map(String)}
+            onChange={(next) => onChange({ tags: next.map(Number) })}
+            clearable
+            style={{ flex: 1 }}
+          />
+          <SegmentedControl
+            aria-label="Tag strategy"
+            size="xs"
+            mb={4}
+            value={filters.tagStrategy}
+            onChange={(next) => onChange({ tagStrategy: next as "any" | "all" })}
+            data={[
+              { value: "any", label: "any" },
+              { value: "all", label: "all" },
+            ]}
+          />
+        </Group>
+        <MultiSelect
+          label="Owners"
+          placeholder={filters.owners.length || filters.groupOwners.length ? undefined : "Anyone"}
+          data={[
+            { group: "People", items: (members.data ?? []).map((member) => ({ value: `u${member.id}`, label: member.email })) },
+            { group: "Groups", items: (groups.data ?? []).map((group) => ({ value: `g${group.id}`, label: group.name })) },
+          ]}
+          value={[...filters.owners.map((id) => `u${id}`), ...filters.groupOwners.map((id) => `g${id}`)]}
+          onChange={(next) =>
+            onChange({
+              owners: next.filter((item) => item.startsWith("u")).map((item) => Number(item.slice(1))),
+              groupOwners: next.filter((item) => item.startsWith("g")).map((item) => Number(item.slice(1))),
+            })
+          }
+          clearable
+          searchable
+        />
+        <Select
+          label="State"
+          data={[
+            { value: "any", label: "On or off" },
+            { value: "on", label: "On in this environment" },
+            { value: "off", label: "Off in this environment" },
+          ]}
+          value={filters.enabled}
+          allowDeselect={false}
+          onChange={(next) => onChange({ enabled: (next ?? "any") as FeatureFilters["enabled"] })}
+        />
+        <Select
+          label="Archived"
+          data={[
+            { value: "hide", label: "Hide archived" },
+            { value: "show", label: "Include archived" },
+            { value: "only", label: "Only archived" },
+          ]}
+          value={filters.archived}
+          allowDeselect={false}
+          onChange={(next) => onChange({ archived: (next ?? "hide") as FeatureFilters["archived"] })}
+        />
+      </SimpleGrid>
+      <Group justify="space-between" wrap="wrap">
+        <Select
+          aria-label="Sort"
+          size="xs"
+          w={180}
+          data={SORTS}
+          value={`${filters.sort}:${filters.direction}`}
+          allowDeselect={false}
+          onChange={(next) => {
+            const [sort, direction] = (next ?? "name:asc").split(":");
+            onChange({ sort: sort as FeatureFilters["sort"], direction: direction as FeatureFilters["direction"] });
+          }}
+        />
+        {isFiltered(filters) && (
+          <Button
+            size="xs"
+            variant="subtle"
+            onClick={() => {
+              setSearch("");
+              setValue("");
+              onChange({ ...defaultFilters, sort: filters.sort, direction: filters.direction });
+            }}
+          >
+            Clear filters
+          </Button>
+        )}
+      </Group>
+    </Stack>
+  );
+}
+
 export function FeaturesPage() {
   const { projectId: projectParam, envKey = "" } = useParams();
   const projectId = Number(projectParam);
   const [params, setParams] = useSearchParams();
-  const page = Number(params.get("page") ?? 1);
-  const [search, setSearch] = useState(params.get("q") ?? "");
-  const [debounced] = useDebouncedValue(search, 250);
+  const filters = readFilters(params);
   const [creating, setCreating] = useState(false);
+  const [managingTags, setManagingTags] = useState(false);
+  const project = useProject(projectId);
   const environments = useEnvironments(projectId);
   const environment = environments.data?.find((item) => item.api_key === envKey);
-  const features = useQuery({
-    queryKey: [...keys.features(projectId), { page, search: debounced }],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/v1/projects/{project_pk}/features/", {
-          params: {
-            path: { project_pk: String(projectId) },
-            query: { page, page_size: PAGE_SIZE, search: debounced || undefined, sort_field: "name", sort_direction: "ASC" },
-          },
-        }),
-      ),
-    placeholderData: keepPreviousData,
-  });
+  const features = useAllFeatures(projectId);
   const states = useEnvironmentStates(envKey);
-  const setSearchParam = (q: string) => {
-    setSearch(q);
-    setParams(q ? { q } : {}, { replace: true });
-  };
-  const notFound = features.error instanceof ApiError && features.error.status === 404 && page > 1;
+  const tags = useTags(projectId);
+  const confirm = useConfirm();
+  const undo = useUndo();
+  const update = (next: Partial<FeatureFilters>) =>
+    // Any change of filter starts again from the first page.
+    setParams(writeFilters({ ...filters, page: 1, ...next }), { replace: true });
+
+  const shown = features.data ? applyFilters(features.data, states.data, filters) : [];
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
+  const visible = shown.slice((filters.page - 1) * PAGE_SIZE, filters.page * PAGE_SIZE);
+  const tagById = new Map((tags.data ?? []).map((tag) => [tag.id, tag]));
+  const archivedCount = features.data?.filter((feature) => feature.is_archived).length ?? 0;
 
   return (
     <>
       <PageTitle title={environment ? `Features · ${environment.name}` : "Features"}>
+        {environment?.protected && (
+          <Badge color="orange" variant="light" size="lg">
+            protected
+          </Badge>
+        )}
+        <Button variant="default" onClick={() => setManagingTags(true)}>
+          Tags
+        </Button>
+        <Button variant="default" component={Link} to={`/projects/${projectId}/compare`}>
+          Compare environments
+        </Button>
         <Button onClick={() => setCreating(true)}>Create feature</Button>
       </PageTitle>
-      <TextInput
-        aria-label="Search features"
-        placeholder="Search features by name"
-        value={search}
-        onChange={(event) => setSearchParam(event.currentTarget.value)}
-        mb="md"
-      />
-      {features.isPending && <Loading label="Loading features…" />}
-      {!notFound && <ErrorMessage error={features.error ?? states.error} onRetry={() => void features.refetch()} />}
-      {notFound && <EmptyState title="No such page" action={<Button onClick={() => setParams({})}>Back to the first page</Button>} />}
-      {features.data && features.data.count === 0 && (
-        debounced ? (
-          <EmptyState title={`No feature matches “${debounced}”`}>Try part of the name, or clear the search.</EmptyState>
-        ) : (
-          <EmptyState title="No features yet" action={<Button onClick={() => setCreating(true)}>Create your first feature</Button>}>
-            A feature is a flag your code asks for: on or off, with an optional value, per environment.
-          </EmptyState>
-        )
+      {features.data && features.data.length > 0 && (
+        <FilterBar projectId={projectId} orgId={project.data?.organisation} filters={filters} onChange={update} />
       )}
-      {features.data && features.data.count > 0 && (
+      {features.isPending && <Loading label="Loading features…" />}
+      <ErrorMessage error={features.error ?? states.error} title="Could not load the features" onRetry={() => void features.refetch()} />
+      {features.data && features.data.length === 0 && (
+        <EmptyState title="No features yet" action={<Button onClick={() => setCreating(true)}>Create your first feature</Button>}>
+          A feature is a flag your code asks for: on or off, with an optional value, per environment.
+        </EmptyState>
+      )}
+      {features.data && features.data.length > 0 && shown.length === 0 && (
+        <EmptyState title={filters.search ? `No feature matches “${filters.search}”` : "No feature matches these filters"}>
+          {archivedCount > 0 && filters.archived === "hide"
+            ? `Try other filters; ${archivedCount} archived feature${archivedCount === 1 ? " is" : "s are"} hidden.`
+            : "Try part of the name, or clear the filters."}
+        </EmptyState>
+      )}
+      {shown.length > 0 && filters.page > pages && (
+        <EmptyState title="No such page" action={<Button onClick={() => update({ page: 1 })}>Back to the first page</Button>} />
+      )}
+      {visible.length > 0 && (
         <>
           <Table.ScrollContainer minWidth={300}>
             <Table verticalSpacing="sm" highlightOnHover>
@@ -289,7 +474,7 @@ export function FeaturesPage() {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {features.data.results.map((feature) => {
+                {visible.map((feature) => {
                   const state = states.data?.[feature.id];
                   return (
                     <Table.Tr key={feature.id} data-testid={`feature-row-${feature.name}`}>
@@ -304,6 +489,20 @@ export function FeaturesPage() {
                                 multivariate
                               </Badge>
                             )}
+                            {feature.is_archived && (
+                              <Badge size="xs" variant="outline" color="gray">
+                                archived
+                              </Badge>
+                            )}
+                            {feature.is_server_key_only && (
+                              <Badge size="xs" variant="light" color="dark">
+                                server-key only
+                              </Badge>
+                            )}
+                            {(feature.tags ?? []).map((id) => {
+                              const tag = tagById.get(id);
+                              return tag ? <TagBadge key={id} tag={tag} /> : null;
+                            })}
                           </Group>
                           {feature.description && (
                             <Text size="xs" c="dimmed" lineClamp={1}>
@@ -318,7 +517,7 @@ export function FeaturesPage() {
                         </Text>
                       </Table.Td>
                       <Table.Td>
-                        <FeatureToggle feature={feature} state={state} envKey={envKey} />
+                        <FeatureToggle feature={feature} state={state} environment={environment} confirm={confirm.ask} offerUndo={undo.offerUndo} />
                       </Table.Td>
                     </Table.Tr>
                   );
@@ -326,15 +525,13 @@ export function FeaturesPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          <Pager
-            page={page}
-            count={features.data.count}
-            pageSize={PAGE_SIZE}
-            onChange={(next) => setParams({ ...(search ? { q: search } : {}), page: String(next) })}
-          />
+          <Pager page={filters.page} count={shown.length} pageSize={PAGE_SIZE} onChange={(next) => setParams(writeFilters({ ...filters, page: next }))} />
         </>
       )}
+      {confirm.dialog}
+      {undo.offer && <UndoBar key={undo.offer.id} label={undo.offer.label} onUndo={undo.undo} onDismiss={undo.dismiss} />}
       <CreateFeatureModal projectId={projectId} opened={creating} onClose={() => setCreating(false)} />
+      <TagsModal projectId={projectId} opened={managingTags} onClose={() => setManagingTags(false)} />
     </>
   );
 }

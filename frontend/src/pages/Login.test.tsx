@@ -26,6 +26,8 @@ describe("signing in", () => {
     await userEvent.click(screen.getByRole("button", { name: "Log in" }));
 
     expect(await screen.findByRole("alert")).toHaveTextContent("Unable to log in with provided credentials.");
+    expect(screen.getByRole("alert")).toHaveTextContent("Login failed");
+    expect(screen.getByRole("alert")).not.toHaveTextContent("Not saved");
   });
 
   it("logs in with the returned token and lands on the organisation", async () => {

@@ -66,7 +66,7 @@ export function LoginPage() {
             onChange={(event) => setPassword(event.currentTarget.value)}
             error={fieldError(login.error, "password")}
           />
-          <FormError error={login.error} fields={["email", "password"]} />
+          <FormError error={login.error} fields={["email", "password"]} title="Login failed" />
           <Button type="submit" loading={login.isPending}>
             Log in
           </Button>
@@ -147,7 +147,7 @@ export function SignupPage() {
               Sign-up needs an invite to this email address.
             </Text>
           )}
-          <FormError error={signup.error} fields={["first_name", "last_name", "email", "password"]} />
+          <FormError error={signup.error} fields={["first_name", "last_name", "email", "password"]} title="Account not created" />
           <Button type="submit" loading={signup.isPending}>
             Create account
           </Button>

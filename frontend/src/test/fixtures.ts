@@ -65,6 +65,9 @@ export const baseHandlers = [
   http.get(`${API}/organisations/`, () => HttpResponse.json(page([{ id: 1, uuid: "o", name: "Acme", role: "ADMIN" }]))),
   http.get(`${API}/projects/1/`, () => HttpResponse.json({ id: 1, name: "Web shop", organisation: 1, prevent_flag_defaults: true })),
   http.get(`${API}/projects/1/environments/`, () => HttpResponse.json([environment])),
+  http.get(`${API}/projects/1/tags/`, () => HttpResponse.json(page([]))),
+  http.get(`${API}/organisations/1/users/`, () => HttpResponse.json([])),
+  http.get(`${API}/organisations/1/groups/summaries/`, () => HttpResponse.json([])),
 ];
 
 export { page };
