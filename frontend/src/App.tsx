@@ -21,6 +21,8 @@ import { ProjectsPage } from "./pages/Projects";
 import { SdkKeysPage } from "./pages/SdkKeys";
 import { SegmentEditorPage } from "./pages/SegmentEditor";
 import { SegmentsPage } from "./pages/Segments";
+import { CompareEnvironmentsPage } from "./pages/Compare";
+import { EnvironmentSettingsPage, OrganisationSettingsPage } from "./pages/Settings";
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { token } = useAuth();
@@ -43,6 +45,8 @@ export function App() {
     ["/organisations/:orgId/permissions", <OrganisationPermissionsPage />],
     ["/organisations/:orgId/api-keys", <ApiKeysPage />],
     ["/organisations/:orgId/audit", <AuditLogPage />],
+    ["/organisations/:orgId/settings", <OrganisationSettingsPage />],
+    ["/projects/:projectId/compare", <CompareEnvironmentsPage />],
     ["/projects/:projectId", <ProjectHomePage />],
     ["/projects/:projectId/settings", <ProjectSettingsPage />],
     ["/projects/:projectId/permissions", <ProjectPermissionsPage />],
@@ -55,6 +59,7 @@ export function App() {
     [`${env}/identities`, <IdentitiesPage />],
     [`${env}/identities/:identityId`, <IdentityDetailPage />],
     [`${env}/sdk-keys`, <SdkKeysPage />],
+    [`${env}/settings`, <EnvironmentSettingsPage />],
   ];
   return (
     <Routes>

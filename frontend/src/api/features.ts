@@ -6,22 +6,24 @@ import { keys } from "./queries";
 type FeatureState = Schemas["FeatureState"];
 
 /** Every environment default of an environment, by feature id (pages of 1000 until done). */
+export async function fetchEnvironmentStates(envKey: string): Promise<Record<number, FeatureState>> {
+  const byFeature: Record<number, FeatureState> = {};
+  for (let page = 1; ; page += 1) {
+    const data = await unwrap(
+      api.GET("/api/v1/environments/{environment_api_key}/featurestates/", {
+        params: { path: { environment_api_key: envKey }, query: { page, page_size: 1000 } },
+      }),
+    );
+    for (const state of data.results) byFeature[state.feature] = state;
+    if (!data.next) return byFeature;
+  }
+}
+
 export function useEnvironmentStates(envKey: string | undefined) {
   return useQuery({
     queryKey: keys.featureStates(envKey ?? ""),
     enabled: Boolean(envKey),
-    queryFn: async () => {
-      const byFeature: Record<number, FeatureState> = {};
-      for (let page = 1; ; page += 1) {
-        const data = await unwrap(
-          api.GET("/api/v1/environments/{environment_api_key}/featurestates/", {
-            params: { path: { environment_api_key: envKey! }, query: { page, page_size: 1000 } },
-          }),
-        );
-        for (const state of data.results) byFeature[state.feature] = state;
-        if (!data.next) return byFeature;
-      }
-    },
+    queryFn: () => fetchEnvironmentStates(envKey!),
   });
 }
 

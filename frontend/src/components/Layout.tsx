@@ -71,7 +71,10 @@ export function Layout({ children }: { children: ReactNode }) {
               <Select
                 label="Environment"
                 aria-label="Environment"
-                data={environments.data.map((environment) => ({ value: environment.api_key, label: environment.name }))}
+                data={environments.data.map((environment) => ({
+                  value: environment.api_key,
+                  label: environment.protected ? `${environment.name} (protected)` : environment.name,
+                }))}
                 value={envKey ?? null}
                 allowDeselect={false}
                 onChange={(value) => {
@@ -89,11 +92,13 @@ export function Layout({ children }: { children: ReactNode }) {
                 {link(`/projects/${projectId}/environments/${envKey}/features`, "Features")}
                 {link(`/projects/${projectId}/environments/${envKey}/identities`, "Identities")}
                 {link(`/projects/${projectId}/environments/${envKey}/sdk-keys`, "SDK keys")}
+                {link(`/projects/${projectId}/environments/${envKey}/settings`, "Environment settings & webhooks")}
               </>
             )}
             {projectId && (
               <>
                 {link(`/projects/${projectId}/segments`, "Segments")}
+                {link(`/projects/${projectId}/compare`, "Compare environments")}
                 {link(`/projects/${projectId}/settings`, "Environments & project")}
                 {link(`/projects/${projectId}/permissions`, "Project permissions")}
                 {link(`/projects/${projectId}/audit`, "Project audit log")}
@@ -109,6 +114,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 {link(`/organisations/${orgId}/permissions`, "Groups & permissions")}
                 {link(`/organisations/${orgId}/api-keys`, "API keys")}
                 {link(`/organisations/${orgId}/audit`, "Audit log")}
+                {link(`/organisations/${orgId}/settings`, "Settings & webhooks")}
               </>
             )}
             {link("/organisations", "All organisations", undefined, true)}

@@ -4,7 +4,9 @@ import { useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
 import { useEnvironmentStates } from "../api/features";
-import { keys, useEnvironments } from "../api/queries";
+import { keys, useEnvironments, useProject } from "../api/queries";
+import { AnalyticsCard, FeatureSettingsCard, UnleashCard } from "../components/FeatureExtras";
+import { describeChange, useConfirm } from "../features/safeChange";
 import { ConfirmButton, EmptyState, ErrorMessage, FormError, Loading, fieldError, showValue } from "../components/common";
 import { ValueInput, type FlagValue } from "../components/ValueInput";
 
@@ -405,6 +407,21 @@ export function FeatureDetailPage() {
   const environments = useEnvironments(projectId);
   const environment = environments.data?.find((item) => item.api_key === envKey);
   const state = states.data?.[featureId];
+  const project = useProject(projectId);
+  const confirm = useConfirm();
+  const archive = useMutation({
+    mutationFn: (archived: boolean) =>
+      unwrap(
+        api.PATCH("/api/v1/projects/{project_pk}/features/{id}/", {
+          params: { path: { project_pk: String(projectId), id: String(featureId) } },
+          body: { is_archived: archived },
+        }),
+      ),
+    onSuccess: async (saved) => {
+      queryClient.setQueryData(["feature", featureId], saved);
+      await queryClient.invalidateQueries({ queryKey: keys.features(projectId) });
+    },
+  });
 
   if (feature.isPending || states.isPending) return <Loading />;
   if (feature.error) return <ErrorMessage error={feature.error} onRetry={() => feature.refetch()} />;
@@ -425,26 +442,61 @@ export function FeatureDetailPage() {
           </Group>
           {data.description && <Text c="dimmed">{data.description}</Text>}
         </Stack>
+        <Group gap="xs">
+          {data.is_archived && (
+            <Badge color="gray" variant="outline">
+              archived
+            </Badge>
+          )}
+          <Button variant="default" loading={archive.isPending} onClick={() => archive.mutate(!data.is_archived)}>
+            {data.is_archived ? "Unarchive" : "Archive"}
+          </Button>
         <ConfirmButton
           label="Delete feature"
           title={`Delete ${data.name}?`}
-          message="It disappears from every environment; SDKs stop receiving it and code asking for it gets the default it was written with."
+          message={`${data.name} disappears from every environment; SDKs stop receiving it and code asking for it gets the default it was written with. This cannot be undone: to hide it but keep it served, archive it instead.`}
           onConfirm={async () => {
             await unwrap(api.DELETE("/api/v1/projects/{project_pk}/features/{id}/", { params: { path: { project_pk: String(projectId), id: String(featureId) } } }));
             await queryClient.invalidateQueries({ queryKey: keys.features(projectId) });
             navigate(`/projects/${projectId}/environments/${envKey}/features`);
           }}
         />
+        </Group>
       </Group>
+      <ErrorMessage error={archive.error} title={data.is_archived ? "Not unarchived" : "Not archived"} />
+      {data.is_archived && (
+        <Text size="sm" c="dimmed">
+          Archived: hidden from the features list (unless its filter shows archived features), still served to SDKs.
+        </Text>
+      )}
       <Card withBorder>
         <Stack gap="sm">
-          <Title order={4}>Value in {environment?.name ?? "this environment"}</Title>
+          <Group gap="xs">
+            <Title order={4}>Value in {environment?.name ?? "this environment"}</Title>
+            {environment?.protected && (
+              <Badge color="orange" variant="light">
+                protected
+              </Badge>
+            )}
+          </Group>
           {state ? (
             <StateEditor
               feature={data}
               state={state}
               label={`in ${environment?.name ?? "this environment"}`}
               onSave={async (body) => {
+                if (environment?.protected) {
+                  const yes = await confirm.ask(
+                    `Change ${environment.name}?`,
+                    `${describeChange(data.name, environment.name, {
+                      enabled: body.enabled ?? undefined,
+                      value: body.feature_state_value,
+                      valueChanged: body.feature_state_value !== state.feature_state_value,
+                    })} ${environment.name} is protected: SDKs there get the change within seconds.`,
+                    "Save the change",
+                  );
+                  if (!yes) throw new Error("Not saved: the change was cancelled.");
+                }
                 const saved = await unwrap(
                   api.PATCH("/api/v1/environments/{environment_api_key}/featurestates/{id}/", {
                     params: { path: { environment_api_key: envKey, id: String(state.id) } },
@@ -461,6 +513,10 @@ export function FeatureDetailPage() {
       </Card>
       {data.type === "MULTIVARIATE" && <VariantsCard feature={data} projectId={projectId} />}
       {environment && <SegmentOverrides feature={data} environment={environment} projectId={projectId} />}
+      <FeatureSettingsCard feature={data} projectId={projectId} orgId={project.data?.organisation} />
+      {environment && <AnalyticsCard feature={data} projectId={projectId} environment={environment} />}
+      {environment && <UnleashCard feature={data} environment={environment} />}
+      {confirm.dialog}
     </Stack>
   );
 }

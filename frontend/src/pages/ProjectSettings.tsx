@@ -1,9 +1,11 @@
-import { Anchor, Button, Card, Code, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Checkbox, Code, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, Navigate, useNavigate, useParams } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
 import { keys, useEnvironments, useProject } from "../api/queries";
+import { looksLikeProduction } from "../features/safeChange";
+import { ProjectSettingsForm } from "./Settings";
 import { ConfirmButton, EmptyState, ErrorMessage, Loading, PageTitle, SingleFieldForm, fieldError } from "../components/common";
 
 /** /projects/:id: straight to the first environment's features, or to creating one. */
@@ -70,16 +72,20 @@ export function ProjectSettingsPage() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState("");
+  // Production-like names suggest protection; once the box is touched, the choice is the user's.
+  const [protect, setProtect] = useState<boolean | null>(null);
+  const protectNew = protect ?? looksLikeProduction(name);
   const create = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/v1/environments/", { body: { name, project: projectId } })),
+    mutationFn: () => unwrap(api.POST("/api/v1/environments/", { body: { name, project: projectId, protected: protectNew } })),
     onSuccess: async () => {
       setName("");
+      setProtect(null);
       await queryClient.invalidateQueries({ queryKey: keys.environments(projectId) });
     },
   });
   return (
     <>
-      <PageTitle title={project.data ? `${project.data.name}: environments` : "Environments"} />
+      <PageTitle title={project.data ? `${project.data.name}: environments and settings` : "Environments"} />
       {environments.isPending && <Loading />}
       <ErrorMessage error={environments.error} onRetry={() => environments.refetch()} />
       {environments.data && environments.data.length === 0 && (
@@ -105,6 +111,11 @@ export function ProjectSettingsPage() {
                     <Anchor component={Link} to={`/projects/${projectId}/environments/${environment.api_key}/features`}>
                       {environment.name}
                     </Anchor>
+                    {environment.protected && (
+                      <Badge ml="xs" size="sm" color="orange" variant="light">
+                        protected
+                      </Badge>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     <Code>{environment.api_key}</Code>
@@ -143,7 +154,19 @@ export function ProjectSettingsPage() {
           pending={create.isPending}
           field="name"
         />
+        <Checkbox
+          mt="xs"
+          label="Protected: confirm every flag change here"
+          description={looksLikeProduction(name) && protect === null ? "Suggested for a production environment." : undefined}
+          checked={protectNew}
+          onChange={(event) => setProtect(event.currentTarget.checked)}
+        />
       </Card>
+      {project.data && (
+        <div style={{ marginTop: "var(--mantine-spacing-xl)" }}>
+          <ProjectSettingsForm project={project.data} />
+        </div>
+      )}
       {project.data && (
         <Card withBorder mt="xl">
           <Stack gap="xs">
