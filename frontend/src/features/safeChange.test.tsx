@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { baseHandlers, environment, feature, page, state } from "../test/fixtures";
+import { baseHandlers, pickerHandlers, environment, feature, page, state } from "../test/fixtures";
 import { API, renderApp } from "../test/render";
 import { server } from "../test/server";
 import { UNDO_MS, describeChange, looksLikeProduction } from "./safeChange";
@@ -21,6 +21,7 @@ function handlers(protectedEnv: boolean, sent: unknown[]) {
       return HttpResponse.json(state(102, 12, body.enabled));
     }),
     ...baseHandlers,
+    ...pickerHandlers,
   ];
 }
 

@@ -30,7 +30,7 @@ function entry(id: number, extra: Record<string, unknown> = {}) {
 }
 
 const entries = [
-  entry(3, { changes: { enabled: { old: false, new: true }, feature_state_value: { old: "blue", new: "gold" } } }),
+  entry(3, { changes: { enabled: { old: false, new: true }, feature_id: { old: null, new: 1 }, feature_state_value: { old: "blue", new: "gold" } } }),
   entry(2, {
     log: "Feature created: new_checkout",
     action: "CREATE",
@@ -49,6 +49,10 @@ function handlers(projectPermissions: string[] = ["VIEW_AUDIT_LOG"]) {
     list: [
       ...baseHandlers,
       http.get(`${API}/projects/1/my-permissions/`, () => HttpResponse.json({ admin: false, permissions: projectPermissions })),
+      // Names for the ids in changes.
+      http.get(`${API}/projects/1/features/`, () => HttpResponse.json(page([{ id: 1, name: "new_checkout" }]))),
+      http.get(`${API}/projects/1/segments/`, () => HttpResponse.json(page([]))),
+      http.get(`${API}/projects/1/tags/`, () => HttpResponse.json(page([]))),
       http.get(`${API}/organisations/1/my-permissions/`, () => HttpResponse.json({ admin: true, permissions: [] })),
       http.get(`${API}/projects/`, () => HttpResponse.json([{ id: 1, name: "Web shop", organisation: 1 }])),
       http.get(`${API}/organisations/1/users/`, () => HttpResponse.json([{ id: 1, email: "olive@example.com", first_name: "Olive", last_name: "", role: "ADMIN" }])),
@@ -76,7 +80,7 @@ describe("AuditLogPage", () => {
     expect(within(update).getByText("olive@example.com")).toBeInTheDocument();
     expect(within(update).getByText(/Development · Feature state/)).toBeInTheDocument();
     const rows = within(within(update).getByRole("table", { name: "Changed fields" })).getAllByRole("row");
-    expect(rows.map((row) => row.textContent)).toEqual(["FieldBeforeAfter", "Enabledfalsetrue", "Feature state valuebluegold"]);
+    expect(rows.map((row) => row.textContent)).toEqual(["FieldBeforeAfter", "Enabledfalsetrue", "Featurenonenew_checkout", "Feature state valuebluegold"]);
 
     // A creation shows only what was set, and an API key as its author.
     const created = screen.getByTestId("audit-entry-2");

@@ -6,6 +6,7 @@ import { useParams, useSearchParams } from "react-router";
 import { PAGE_SIZE, api, unwrap, type Schemas } from "../api/client";
 import { holds, useMembers, useMyPermissions } from "../api/permissions";
 import { keys, useEnvironments, useOrganisations, useProject, useProjects } from "../api/queries";
+import { AuditNamesContext, fieldLabel, useAuditNames, valueWords, type AuditNames } from "../components/auditWords";
 import { EmptyState, ErrorMessage, Loading, PageTitle, Pager } from "../components/common";
 
 type Entry = Schemas["AuditLog"];
@@ -90,6 +91,32 @@ export function AuditLogPage() {
     })),
   });
   const environments = environmentLists.flatMap((list) => list.data ?? []);
+  const featureLists = useQueries({
+    queries: projectIds.map((id) => ({
+      queryKey: [...keys.features(id), "all"],
+      queryFn: () => unwrap(api.GET("/api/v1/projects/{project_pk}/features/", { params: { path: { project_pk: String(id) }, query: { page_size: 1000 } } })).then((page) => page.results),
+    })),
+  });
+  const segmentLists = useQueries({
+    queries: projectIds.map((id) => ({
+      queryKey: [...keys.segments(id), "all"],
+      queryFn: () => unwrap(api.GET("/api/v1/projects/{project_pk}/segments/", { params: { path: { project_pk: String(id) }, query: { page_size: 1000 } } })),
+    })),
+  });
+  const tagLists = useQueries({
+    queries: projectIds.map((id) => ({
+      queryKey: ["tags", id],
+      queryFn: () => unwrap(api.GET("/api/v1/projects/{project_pk}/tags/", { params: { path: { project_pk: String(id) }, query: { page_size: 1000 } } })).then((page) => page.results),
+    })),
+  });
+  const names: AuditNames = {
+    feature: new Map(featureLists.flatMap((list) => list.data ?? []).map((item) => [item.id, item.name])),
+    environment: new Map(environments.map((item) => [item.id, item.name])),
+    segment: new Map(segmentLists.flatMap((list) => list.data?.results ?? []).map((item) => [item.id, item.name])),
+    project: new Map((projects.data ?? []).map((item) => [item.id, item.name])),
+    user: new Map((members.data ?? []).map((item) => [item.id, item.email])),
+    tag: new Map(tagLists.flatMap((list) => list.data ?? []).map((item) => [item.id, item.label])),
+  };
   const filterEnvironments = useEnvironments(projectFilter);
 
   const query = {
@@ -231,6 +258,7 @@ export function AuditLogPage() {
                 <EmptyState title="Nothing has changed yet">Every change to features, segments, environments, identities and permissions appears here.</EmptyState>
               ))}
             {entries.data && entries.data.count > 0 && (
+              <AuditNamesContext.Provider value={names}>
               <Stack gap="xs" aria-label="Audit log entries" component="ul" p={0} m={0} style={{ listStyle: "none", opacity: entries.isPlaceholderData ? 0.6 : 1 }}>
                 {entries.data.results.map((entry) => (
                   <AuditEntry
@@ -240,6 +268,7 @@ export function AuditLogPage() {
                   />
                 ))}
               </Stack>
+              </AuditNamesContext.Provider>
             )}
             {entries.data && entries.data.count > 0 && (
               <Pager page={page} count={entries.data.count} pageSize={PAGE_SIZE} onChange={(next) => setSearchParams((prev) => { const copy = new URLSearchParams(prev); copy.set("page", String(next)); return copy; })} />
@@ -287,7 +316,10 @@ export function AuditEntry({ entry, where }: { entry: Entry; where?: string }) {
   );
 }
 
-function Value({ value, tone }: { value: unknown; tone: "old" | "new" }) {
+function Value({ value: raw, tone, field }: { value: unknown; tone: "old" | "new"; field: string }) {
+  const names = useAuditNames();
+  const spoken = valueWords(field, raw, names);
+  const value: unknown = spoken ?? raw;
   if (value === null || value === undefined || value === "") {
     return (
       <Text span size="xs" c="dimmed" fs="italic">
@@ -338,15 +370,15 @@ export function ChangesTable({ action, changes }: { action: string; changes: Rec
           <Table.Tbody>
             {shown.map(([field, change]) => (
               <Table.Tr key={field}>
-                <Table.Td style={{ overflowWrap: "break-word" }}>{words(field)}</Table.Td>
+                <Table.Td style={{ overflowWrap: "break-word" }}>{fieldLabel(field)}</Table.Td>
                 {showOld && (
                   <Table.Td>
-                    <Value value={change?.old} tone="old" />
+                    <Value value={change?.old} tone="old" field={field} />
                   </Table.Td>
                 )}
                 {showNew && (
                   <Table.Td>
-                    <Value value={change?.new} tone="new" />
+                    <Value value={change?.new} tone="new" field={field} />
                   </Table.Td>
                 )}
               </Table.Tr>

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { baseHandlers, feature, page, state } from "../test/fixtures";
+import { baseHandlers, pickerHandlers, feature, page, state } from "../test/fixtures";
 import { API, renderApp } from "../test/render";
 import { server } from "../test/server";
 
@@ -11,6 +11,7 @@ const FEATURES = "/projects/1/environments/envkey123/features";
 function listHandlers(enabled = false) {
   return [
     ...baseHandlers,
+    ...pickerHandlers,
     http.get(`${API}/projects/1/features/`, ({ request }) => {
       const search = new URL(request.url).searchParams.get("search") ?? "";
       const all = [feature(11, "new_checkout"), feature(12, "dark_mode")];
@@ -76,6 +77,7 @@ describe("FeaturesPage", () => {
   it("says what to do next when the project has no feature", async () => {
     server.use(
       ...baseHandlers,
+    ...pickerHandlers,
       http.get(`${API}/projects/1/features/`, () => HttpResponse.json(page([]))),
       http.get(`${API}/environments/envkey123/featurestates/`, () => HttpResponse.json(page([]))),
     );

@@ -65,6 +65,10 @@ export const baseHandlers = [
   http.get(`${API}/organisations/`, () => HttpResponse.json(page([{ id: 1, uuid: "o", name: "Acme", role: "ADMIN" }]))),
   http.get(`${API}/projects/1/`, () => HttpResponse.json({ id: 1, name: "Web shop", organisation: 1, prevent_flag_defaults: true })),
   http.get(`${API}/projects/1/environments/`, () => HttpResponse.json([environment])),
+];
+
+/** What the features list asks for beside its features: tags, members and groups (none here). */
+export const pickerHandlers = [
   http.get(`${API}/projects/1/tags/`, () => HttpResponse.json(page([]))),
   http.get(`${API}/organisations/1/users/`, () => HttpResponse.json([])),
   http.get(`${API}/organisations/1/groups/summaries/`, () => HttpResponse.json([])),
