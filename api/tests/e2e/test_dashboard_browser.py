@@ -77,6 +77,8 @@ def dashboard_server(npm: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "DJANGO_SETTINGS_MODULE": "app.settings.production",
             "DJANGO_SECRET_KEY": "dashboard-e2e-secret-key-long-enough-for-production-settings",
             "DATABASE_URL": database_url,
+            # SDK evaluation counts are written at once, so the analytics chart has data to show.
+            "FEATURE_EVALUATION_CACHE_SECONDS": "0",
         }
         env = subprocess_env(**settings)
         manage("migrate", "--noinput", env=env)
