@@ -50,7 +50,7 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   // --- set up through the API: a user, an organisation, a project, two environments, features
   const email = `admin-${Date.now()}@example.com`;
   const password = "correct-horse-battery-staple";
-  const signup = await request.post("/api/v1/auth/users/", { data: { email, password, re_password: password, first_name: "Ada", last_name: "Admin" } });
+  const signup = await request.post("/api/v1/auth/users/", { data: { email, password, first_name: "Ada", last_name: "Admin" } });
   expect(signup.ok(), await signup.text()).toBe(true);
   const token = (await (await request.post("/api/v1/auth/login/", { data: { email, password } })).json()).key as string;
   const organisation = await api(request, token, "post", "organisations/", { name: "Acme" });
