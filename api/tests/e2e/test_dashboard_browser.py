@@ -79,6 +79,8 @@ def dashboard_server(npm: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "DATABASE_URL": database_url,
             # SDK evaluation counts are written at once, so the analytics chart has data to show.
             "FEATURE_EVALUATION_CACHE_SECONDS": "0",
+            # The journey's webhook receiver listens on 127.0.0.1 (outbound URLs are vetted).
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         }
         env = subprocess_env(**settings)
         manage("migrate", "--noinput", env=env)
