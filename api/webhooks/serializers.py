@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from webhooks.models import EnvironmentWebhook, OrganisationWebhook
+from webhooks.models import EnvironmentWebhook, OrganisationWebhook, WebhookDelivery
 
 
 def validate_webhook_url(value: str) -> str:
@@ -49,3 +49,22 @@ class TestWebhookResultSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> Any:
         return instance
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    """One delivery as the dashboard lists it: what, how it went, how often it was tried (no body, no secret)."""
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_type",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "next_attempt_at",
+        ]
+        read_only_fields = fields

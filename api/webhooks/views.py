@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,23 +27,37 @@ from webhooks.serializers import (
     OrganisationWebhookSerializer,
     TestWebhookResultSerializer,
     TestWebhookSerializer,
+    WebhookDeliverySerializer,
 )
 
 CRUD_ACTIONS = ("list", "retrieve", "create", "update", "partial_update", "destroy")
+# How many of a webhook's deliveries ``deliveries/`` lists, newest first.
+RECENT_DELIVERIES = 20
+
+
+class DeliveriesMixin:
+    """``GET …/webhooks/{id}/deliveries/``: the webhook's latest deliveries (Banderole's own; not in Flagsmith)."""
+
+    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        webhook = self.get_object()  # type: ignore[attr-defined]
+        recent = webhook.deliveries.order_by("-id")[:RECENT_DELIVERIES]
+        return Response(WebhookDeliverySerializer(recent, many=True).data)
 
 
 @extend_schema_view(
     **{
         action: extend_schema(parameters=[OpenApiParameter("environment_api_key", str, OpenApiParameter.PATH)])
-        for action in CRUD_ACTIONS
+        for action in (*CRUD_ACTIONS, "deliveries")
     }
 )
-class EnvironmentWebhookViewSet(EnvironmentNestedMixin, viewsets.ModelViewSet):
+class EnvironmentWebhookViewSet(DeliveriesMixin, EnvironmentNestedMixin, viewsets.ModelViewSet):
     """Webhooks of one environment (FLAG_UPDATED, FLAG_DELETED); environment admins only, as they hold secrets."""
 
     serializer_class = EnvironmentWebhookSerializer
     permission_classes = [HasPermission]
-    permission_keys = dict.fromkeys(CRUD_ACTIONS, ADMIN)
+    permission_keys = dict.fromkeys((*CRUD_ACTIONS, "deliveries"), ADMIN)
     pagination_class = None
     lookup_value_regex = "[0-9]+"
 
@@ -66,15 +81,15 @@ class EnvironmentWebhookViewSet(EnvironmentNestedMixin, viewsets.ModelViewSet):
 @extend_schema_view(
     **{
         action: extend_schema(parameters=[OpenApiParameter("organisation_pk", int, OpenApiParameter.PATH)])
-        for action in CRUD_ACTIONS
+        for action in (*CRUD_ACTIONS, "deliveries")
     }
 )
-class OrganisationWebhookViewSet(OrganisationNestedMixin, viewsets.ModelViewSet):
+class OrganisationWebhookViewSet(DeliveriesMixin, OrganisationNestedMixin, viewsets.ModelViewSet):
     """Webhooks of one organisation (AUDIT_LOG_CREATED); organisation admins only."""
 
     serializer_class = OrganisationWebhookSerializer
     permission_classes = [HasPermission]
-    permission_keys = dict.fromkeys(CRUD_ACTIONS, ADMIN)
+    permission_keys = dict.fromkeys((*CRUD_ACTIONS, "deliveries"), ADMIN)
     pagination_class = None
     lookup_value_regex = "[0-9]+"
 

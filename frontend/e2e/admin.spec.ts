@@ -213,6 +213,17 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await expect(page.getByRole("switch", { name: "checkout_v2 enabled" })).toBeChecked();
   await expect(page.getByRole("button", { name: "Undo" })).toHaveCount(0);
 
+  // The change went to the webhook: its recent deliveries say so.
+  await page.goto(`/projects/${project.id}/environments/${production.api_key}/settings`);
+  await expect(async () => {
+    await page.reload();
+    await page.getByRole("button", { name: "Recent deliveries" }).click();
+    await expect(page.getByTestId("webhook-deliveries")).toContainText("delivered", { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByTestId("webhook-deliveries")).toContainText("FLAG_UPDATED");
+  expect(received.some((item) => item.path === "/flags" && item.signature)).toBe(true);
+  await shotBoth(page, "36b-webhook-deliveries");
+
   // --- compare environments: the matrix, toggled in place, and the diff -----------------------
   await page.getByRole("link", { name: "Compare environments" }).first().click();
   await expect(page.getByTestId("compare-matrix")).toBeVisible();

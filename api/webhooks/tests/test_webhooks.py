@@ -372,3 +372,37 @@ def test_test_endpoint__other_organisation_scope__404_nothing_sent(
 
 def test_test_endpoint__anonymous__401(anon_client) -> None:
     assert anon_client.post("/api/v1/webhooks/test/", {}).status_code == 401
+
+
+def test_deliveries_api__newest_first_with_status_and_attempts__no_body_or_secret(
+    admin_client, admin_user, environment, feature, settings
+) -> None:
+    settings.WEBHOOK_BACKOFF_BASE = 3
+    with HTTPReceiver(replies=[Reply(500, b"boom")]) as receiver:
+        hook = EnvironmentWebhook.objects.create(environment=environment, url=receiver.url, secret=SECRET)
+        feature_services.update_feature_state(default_state(feature, environment), {"enabled": True}, admin_user)
+        deliver_due()
+        feature_services.update_feature_state(default_state(feature, environment), {"enabled": False}, admin_user)
+        WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+        deliver_due()
+
+    response = admin_client.get(f"/api/v1/environments/{environment.api_key}/webhooks/{hook.id}/deliveries/")
+
+    assert response.status_code == 200
+    newest, oldest = response.json()
+    assert newest["id"] > oldest["id"]
+    assert (oldest["status"], oldest["attempts"], oldest["last_status_code"]) == ("DELIVERED", 2, 200)
+    assert (newest["status"], newest["attempts"]) == ("DELIVERED", 1)
+    assert oldest["event_type"] == "FLAG_UPDATED"
+    assert "body" not in oldest and "secret" not in oldest and "url" not in oldest
+
+
+def test_deliveries_api__organisation_webhook__listed_for_admins_only(
+    admin_client, member_client, outsider_client, organisation
+) -> None:
+    hook = OrganisationWebhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/", name="audit")
+    path = f"/api/v1/organisations/{organisation.id}/webhooks/{hook.id}/deliveries/"
+
+    assert admin_client.get(path).json() == []
+    assert member_client.get(path).status_code == 403
+    assert outsider_client.get(path).status_code == 404

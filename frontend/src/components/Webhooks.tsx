@@ -65,7 +65,52 @@ function TestButton({ scope, url, secret }: { scope: WebhookScope; url: string; 
   );
 }
 
+const DELIVERY_COLOURS: Record<string, string> = { DELIVERED: "teal", PENDING: "yellow", FAILED: "red" };
+
+/** The webhook's latest deliveries: event, status, attempts, the receiver's last answer. */
+function Deliveries({ hook, scope }: { hook: Hook; scope: WebhookScope }) {
+  const deliveries = useQuery({
+    queryKey: ["webhook-deliveries", scope.type, scope.id, hook.id],
+    queryFn: () =>
+      scope.type === "environment"
+        ? unwrap(api.GET("/api/v1/environments/{environment_api_key}/webhooks/{id}/deliveries/", { params: { path: { environment_api_key: scope.id, id: String(hook.id) } } }))
+        : unwrap(api.GET("/api/v1/organisations/{organisation_pk}/webhooks/{id}/deliveries/", { params: { path: { organisation_pk: Number(scope.id), id: String(hook.id) } } })),
+  });
+  if (deliveries.isPending) return <Loading />;
+  if (deliveries.error) return <ErrorMessage error={deliveries.error} title="Could not load the deliveries" />;
+  if (deliveries.data.length === 0) return <Text size="xs" c="dimmed">No delivery yet: events appear here once a change is sent.</Text>;
+  return (
+    <Table fz="xs" verticalSpacing={2} data-testid="webhook-deliveries" aria-label={`Recent deliveries to ${hook.url}`}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>When</Table.Th>
+          <Table.Th>Event</Table.Th>
+          <Table.Th>Status</Table.Th>
+          <Table.Th>Attempts</Table.Th>
+          <Table.Th>Last answer</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {deliveries.data.map((delivery) => (
+          <Table.Tr key={delivery.id}>
+            <Table.Td>{new Date(delivery.created_at).toLocaleString()}</Table.Td>
+            <Table.Td>{delivery.event_type}</Table.Td>
+            <Table.Td>
+              <Badge size="xs" color={DELIVERY_COLOURS[delivery.status] ?? "gray"} variant="light">
+                {delivery.status.toLowerCase()}
+              </Badge>
+            </Table.Td>
+            <Table.Td>{delivery.attempts}</Table.Td>
+            <Table.Td style={{ wordBreak: "break-word" }}>{delivery.last_status_code ?? (delivery.last_error || "—")}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
 function HookRow({ hook, scope }: { hook: Hook; scope: WebhookScope }) {
+  const [open, setOpen] = useState(false);
   const queryClient = useQueryClient();
   const key = ["webhooks", scope.type, scope.id];
   const setEnabled = useMutation({
@@ -90,6 +135,10 @@ function HookRow({ hook, scope }: { hook: Hook; scope: WebhookScope }) {
               Not changed: {setEnabled.error.message}
             </Text>
           )}
+          <Button size="compact-xs" variant="subtle" w="fit-content" onClick={() => setOpen(!open)} aria-expanded={open}>
+            {open ? "Hide deliveries" : "Recent deliveries"}
+          </Button>
+          {open && <Deliveries hook={hook} scope={scope} />}
         </Stack>
       </Table.Td>
       <Table.Td>
@@ -211,7 +260,8 @@ export function WebhooksPanel({ scope, name }: { scope: WebhookScope; name: stri
           </form>
         )}
         <Text size="xs" c="dimmed">
-          Delivery history is not offered by the API yet: the receiver's status is shown for test sends only.
+          Failed deliveries are retried with growing waits; “Recent deliveries” shows the last 20 of a webhook. Test sends are not
+          listed there.
         </Text>
       </Stack>
     </Card>
