@@ -93,11 +93,11 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await page.getByLabel("Feature name").fill("dark_theme");
   await page.getByLabel("Description", { exact: true }).last().fill("The dark colour scheme");
   await page.getByLabel("Server-side keys only").check();
-  await page.getByRole("textbox", { name: "Tags" }).click();
+  await page.getByRole("textbox", { name: "Tags", exact: true }).click();
   await page.getByRole("option", { name: "ui" }).click();
   await page.getByRole("option", { name: "release-2" }).click();
   await page.keyboard.press("Escape");
-  await page.getByRole("textbox", { name: "Owners" }).click();
+  await page.getByRole("textbox", { name: "Owners", exact: true }).click();
   await page.getByRole("option", { name: email }).click();
   await page.keyboard.press("Escape");
   await page.getByRole("button", { name: "Save settings" }).click();
@@ -130,7 +130,7 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await page.getByRole("option", { name: "Include archived" }).click();
   await expect(page.getByTestId("feature-row-search_beta")).toBeVisible();
   await expect(page.getByTestId("feature-row-search_beta").getByText("archived")).toBeVisible();
-  await page.getByRole("textbox", { name: "Tags" }).click();
+  await page.getByRole("textbox", { name: "Tags", exact: true }).click();
   await page.getByRole("option", { name: "ui" }).click();
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("feature-row-dark_theme")).toBeVisible();
@@ -181,7 +181,7 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await page.goto(`/projects/${project.id}/environments/${production.api_key}/settings`);
   await page.getByLabel("Banner text").fill("Live traffic");
   await page.getByLabel("Use identity overrides in local evaluation").uncheck();
-  await page.getByLabel("Protected", { exact: true }).check({ force: true });
+  await page.getByRole("switch", { name: "Protected" }).check({ force: true });
   await page.getByRole("button", { name: "Save environment settings" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Settings saved" })).toBeVisible();
   await page.reload();
@@ -207,6 +207,7 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await expect(ask).toContainText("Turn checkout_v2 on in Production?");
   await shot(page, "36-protected-confirmation");
   await ask.getByRole("button", { name: "Cancel" }).click();
+  await expect(ask).toHaveCount(0);
   await expect(page.getByRole("switch", { name: "checkout_v2 enabled" })).not.toBeChecked();
   await page.getByRole("switch", { name: "checkout_v2 enabled" }).click({ force: true });
   await page.getByRole("button", { name: "Turn checkout_v2 on" }).click();
