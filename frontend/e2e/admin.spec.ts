@@ -97,15 +97,28 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await page.getByRole("option", { name: "ui" }).click();
   await page.getByRole("option", { name: "release-2" }).click();
   await page.keyboard.press("Escape");
-  await page.getByRole("textbox", { name: "Owners", exact: true }).click();
+  // The creator is the first owner; take them off (and, below, put them back).
+  const owners = page.getByRole("textbox", { name: "Owners", exact: true });
+  const settings = page.locator("form").filter({ has: page.getByRole("button", { name: "Save settings" }) });
+  await expect(settings.getByText(email, { exact: true })).toBeVisible();
+  await owners.click();
   await page.getByRole("option", { name: email }).click();
   await page.keyboard.press("Escape");
+  await expect(settings.getByText(email, { exact: true })).toHaveCount(0);
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Settings saved" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "dark_theme" })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Feature name")).toHaveValue("dark_theme");
   await expect(page.getByLabel("Server-side keys only")).toBeChecked();
+  await expect(settings.getByText(email, { exact: true })).toHaveCount(0);
+  await owners.click();
+  await page.getByRole("option", { name: email }).click();
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved" })).toBeVisible();
+  await page.reload();
+  await expect(settings.getByText(email, { exact: true })).toBeVisible();
 
   // --- analytics with data: SDK-reported evaluations, then the chart ---------------------
   const reported = await request.post("/api/v1/analytics/flags/", { headers: { "X-Environment-Key": development.api_key }, data: { dark_theme: 12 } });

@@ -8,6 +8,7 @@ const names: AuditNames = {
   project: new Map(),
   user: new Map([[3, "olive@example.com"]]),
   tag: new Map(),
+  organisation: new Map([[2, "Acme"]]),
 };
 
 describe("the audit log in words", () => {
@@ -16,6 +17,7 @@ describe("the audit log in words", () => {
     expect(valueWords("environment_id", 5, names)).toBe("Production");
     expect(valueWords("segment_id", 9, names)).toBe("#9 (no longer exists)");
     expect(valueWords("owners", [3], names)).toBe("olive@example.com");
+    expect(valueWords("organisation", 2, names)).toBe("Acme");
     expect(fieldLabel("feature_id")).toBe("Feature");
   });
 

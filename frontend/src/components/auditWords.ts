@@ -8,9 +8,18 @@ export interface AuditNames {
   project: Map<number, string>;
   user: Map<number, string>;
   tag: Map<number, string>;
+  organisation: Map<number, string>;
 }
 
-const empty = (): AuditNames => ({ feature: new Map(), environment: new Map(), segment: new Map(), project: new Map(), user: new Map(), tag: new Map() });
+const empty = (): AuditNames => ({
+  feature: new Map(),
+  environment: new Map(),
+  segment: new Map(),
+  project: new Map(),
+  user: new Map(),
+  tag: new Map(),
+  organisation: new Map(),
+});
 export const AuditNamesContext = createContext<AuditNames>(empty());
 export const useAuditNames = () => useContext(AuditNamesContext);
 
@@ -29,6 +38,8 @@ const ID_FIELDS: Record<string, keyof AuditNames> = {
   user_id: "user",
   author_id: "user",
   tags: "tag",
+  organisation: "organisation",
+  organisation_id: "organisation",
 };
 
 const TYPE_WORDS: Record<string, string> = { unicode: "text", int: "number", float: "number", bool: "boolean" };

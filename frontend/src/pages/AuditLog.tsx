@@ -116,6 +116,7 @@ export function AuditLogPage() {
     project: new Map((projects.data ?? []).map((item) => [item.id, item.name])),
     user: new Map((members.data ?? []).map((item) => [item.id, item.email])),
     tag: new Map(tagLists.flatMap((list) => list.data ?? []).map((item) => [item.id, item.label])),
+    organisation: new Map((organisations.data?.results ?? []).map((item) => [item.id, item.name])),
   };
   const filterEnvironments = useEnvironments(projectFilter);
 
