@@ -199,6 +199,7 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await expect(page.getByRole("status").filter({ hasText: "Settings saved" })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Banner text")).toHaveValue("Live traffic");
+  await expect(page.getByTestId("environment-banner")).toHaveText("Production: Live traffic");
   await expect(page.getByLabel("Use identity overrides in local evaluation")).not.toBeChecked();
   await expect(page.getByText("protected", { exact: true }).first()).toBeVisible();
 

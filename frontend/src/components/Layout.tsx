@@ -21,6 +21,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const orgId = params.orgId ? Number(params.orgId) : project.data?.organisation;
   const envKey = params.envKey ?? environments.data?.[0]?.api_key;
   const orgName = organisations.data?.results.find((org) => org.id === orgId)?.name;
+  // The environment's banner (its settings' banner text and colour) on every page of it.
+  const current = params.envKey ? environments.data?.find((item) => item.api_key === params.envKey) : undefined;
 
   const link = (to: string, label: string, extra?: ReactNode, exact = false) => (
     <NavLink
@@ -127,7 +129,22 @@ export function Layout({ children }: { children: ReactNode }) {
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
-        <div style={{ maxWidth: 1100, margin: "0 auto" }}>{children}</div>
+        <div style={{ maxWidth: 1100, margin: "0 auto" }}>
+          {current?.banner_text && (
+            <Text
+              role="note"
+              data-testid="environment-banner"
+              mb="md"
+              px="md"
+              py={6}
+              fw={600}
+              style={{ background: current.banner_colour || "var(--mantine-color-orange-6)", color: "#fff", borderRadius: 4 }}
+            >
+              {current.name}: {current.banner_text}
+            </Text>
+          )}
+          {children}
+        </div>
       </AppShell.Main>
     </AppShell>
   );

@@ -104,14 +104,16 @@ export function UndoBar({ label, onUndo, onDismiss }: { label: string; onUndo: (
       p="sm"
       role="status"
       aria-live="polite"
-      style={{ position: "fixed", bottom: 16, left: "50%", transform: "translateX(-50%)", zIndex: 300, maxWidth: "calc(100vw - 32px)" }}
+      style={{ position: "fixed", bottom: 16, left: "50%", transform: "translateX(-50%)", zIndex: 300, width: "calc(100vw - 32px)", maxWidth: 520 }}
     >
       <Group gap="sm" wrap="nowrap">
-        <Text size="sm">{label}</Text>
-        <Button size="compact-sm" variant="light" onClick={onUndo}>
+        <Text size="sm" style={{ flex: 1 }}>
+          {label}
+        </Text>
+        <Button size="compact-sm" variant="light" onClick={onUndo} style={{ flexShrink: 0 }}>
           Undo
         </Button>
-        <Button size="compact-sm" variant="subtle" color="gray" onClick={onDismiss} aria-label="Dismiss">
+        <Button size="compact-sm" variant="subtle" color="gray" onClick={onDismiss} aria-label="Dismiss" style={{ flexShrink: 0 }}>
           ✕
         </Button>
       </Group>

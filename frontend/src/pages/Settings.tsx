@@ -116,7 +116,7 @@ function EnvironmentForm({ environment, projectId }: { environment: Schemas["Env
           />
           <Checkbox
             label="Use the identity's composite key for hashing"
-            description="Percentage splits hash environment and identifier together (Flagsmith's default); off: the identifier alone."
+            description="Percentage splits and variants hash the environment key with the identifier, as SDKs evaluating locally do; off (older environments): the identity's database id, which local evaluation cannot know."
             checked={Boolean(value("use_identity_composite_key_for_hashing"))}
             onChange={(event) => set({ use_identity_composite_key_for_hashing: event.currentTarget.checked })}
           />
