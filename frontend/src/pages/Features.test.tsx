@@ -116,4 +116,34 @@ describe("FeaturesPage", () => {
     await waitFor(() => expect(name).toHaveAttribute("aria-invalid", "true"));
     expect(within(dialog).getByText("A feature with this name already exists in the project.")).toBeInTheDocument();
   });
+
+  it("opens a shared filtered address as it was: tags (all of them), archived shown, state", async () => {
+    server.use(
+      http.get(`${API}/projects/1/features/`, () =>
+        HttpResponse.json(
+          page([
+            feature(11, "new_checkout", { tags: [1, 2] }),
+            feature(12, "dark_mode", { tags: [1] }),
+            feature(13, "old_banner", { tags: [1, 2], is_archived: true }),
+          ]),
+        ),
+      ),
+      http.get(`${API}/environments/envkey123/featurestates/`, () =>
+        HttpResponse.json(page([state(101, 11, true), state(102, 12, true), state(103, 13, true)])),
+      ),
+      http.get(`${API}/projects/1/tags/`, () =>
+        HttpResponse.json(page([{ id: 1, uuid: "t1", label: "ui", color: "#e03131", description: null, project: 1 }, { id: 2, uuid: "t2", label: "beta", color: "#3d4db6", description: null, project: 1 }])),
+      ),
+      ...baseHandlers,
+      ...pickerHandlers,
+    );
+    renderApp(`${FEATURES}?tags=1,2&tag_strategy=all&archived=show&enabled=on`);
+
+    expect(await screen.findByRole("link", { name: "new_checkout" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "old_banner" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "dark_mode" })).not.toBeInTheDocument();
+    expect(screen.getByRole("textbox", { name: "Archived" })).toHaveValue("Include archived");
+    expect(screen.getByRole("textbox", { name: "State" })).toHaveValue("On in this environment");
+    expect(within(screen.getByTestId("feature-row-old_banner")).getByText("archived")).toBeInTheDocument();
+  });
 });
