@@ -42,7 +42,7 @@ describe("describeChange and looksLikeProduction", () => {
   });
 });
 
-describe("toggling in a protected environment", () => {
+describe("toggling in a protected environment", { timeout: 40_000 }, () => {
   it("asks first, naming feature, environment and new value, and changes nothing on cancel", async () => {
     const sent: unknown[] = [];
     server.use(...handlers(true, sent));
@@ -73,7 +73,7 @@ describe("toggling in a protected environment", () => {
   });
 });
 
-describe("undo after an unprotected toggle", () => {
+describe("undo after an unprotected toggle", { timeout: 40_000 }, () => {
   it("offers Undo, which turns the flag back", async () => {
     const sent: unknown[] = [];
     server.use(...handlers(false, sent));

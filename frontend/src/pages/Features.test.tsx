@@ -23,7 +23,9 @@ function listHandlers(enabled = false) {
   ];
 }
 
-describe("FeaturesPage", () => {
+// The list with its filter bar is the heaviest screen to render: on a loaded machine a test takes
+// well over the default 15 s, so these get 40 s.
+describe("FeaturesPage", { timeout: 40_000 }, () => {
   it("lists the environment's features with their values", async () => {
     server.use(...listHandlers());
     renderApp(FEATURES);
