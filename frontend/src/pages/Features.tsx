@@ -316,12 +316,13 @@ function FilterBar({ projectId, orgId, filters, onChange }: { projectId: number;
             value={filters.tags.map(String)}
             onChange={(next) => onChange({ tags: next.map(Number) })}
             clearable
-            style={{ flex: 1 }}
+            style={{ flex: 1, minWidth: 0 }}
           />
           <SegmentedControl
             aria-label="Tag strategy"
             size="xs"
             mb={4}
+            style={{ flexShrink: 0 }}
             value={filters.tagStrategy}
             onChange={(next) => onChange({ tagStrategy: next as "any" | "all" })}
             data={[
