@@ -562,6 +562,8 @@ ROWS: list[Row] = [
         create_body={"url": "http://127.0.0.1:9/hook", "name": "siem"},
         update_body={"url": "http://127.0.0.1:9/other", "enabled": False},
     ),
+    Row("get", f"{E}/webhooks/{{env_webhook}}/deliveries/", ENV, ADMIN, 200),
+    Row("get", f"{ORG_URL}/webhooks/{{org_webhook}}/deliveries/", ORG, ADMIN, 200),
     # Port 9 (discard) is closed: a permitted caller is told the URL could not be reached (400).
     Row(
         "post",
