@@ -223,8 +223,12 @@ test("an admin runs the daily tasks of issue 19 from the dashboard", async ({ pa
   await ask.getByRole("button", { name: "Cancel" }).click();
   await expect(ask).toHaveCount(0);
   await expect(page.getByRole("switch", { name: "checkout_v2 enabled" })).not.toBeChecked();
-  await page.getByRole("switch", { name: "checkout_v2 enabled" }).click({ force: true });
-  await page.getByRole("button", { name: "Turn checkout_v2 on" }).click();
+  // Right after the dialog closes, a click may still land on its fading overlay: try again then.
+  await expect(async () => {
+    await page.getByRole("switch", { name: "checkout_v2 enabled" }).click({ force: true });
+    await expect(ask).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 20_000 });
+  await ask.getByRole("button", { name: "Turn checkout_v2 on" }).click();
   await expect(page.getByRole("switch", { name: "checkout_v2 enabled" })).toBeChecked();
   await expect(page.getByRole("button", { name: "Undo" })).toHaveCount(0);
 
