@@ -62,6 +62,12 @@ def memcached_location() -> Iterator[str]:
     yield from cache_servers.run_memcached()
 
 
+@pytest.fixture
+def own_memcached() -> Iterator[cache_servers.MemcachedServer]:
+    """A memcached for this test alone, which it may freeze (SIGSTOP) and restart."""
+    yield from cache_servers.own_memcached()
+
+
 @pytest.fixture(scope="session")
 def redis_location() -> str:
     return cache_servers.redis_url()

@@ -20,11 +20,15 @@ Three facts, each kept where it is cheapest to keep it correct:
 A generation is read *before* the version it stands for, and bumped *after* the commit,
 so a reader racing a writer can only ever pair an old generation with a new version,
 which costs one extra read, never a stale answer. Any cache error degrades to the
-database: a request never fails because a cache did.
+database: a request never fails because a cache did. A generation that cannot be read
+is unknown (the reader asks the primary), and a bump the cache did not confirm is
+retried by the writing process until it is (``_schedule_repair``), so an outage leaves
+no reader stale for longer than it takes the cache to answer that process again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -56,6 +60,8 @@ _DUMMY_BACKEND = "django.core.cache.backends.dummy.DummyCache"
 # How often one failing cache is reported in the log.
 _REPORT_EVERY_SECONDS = 60.0
 _KEY_MEMO_SIZE = 10_000
+# What cache_call answers for a call that failed, where None would mean "missing".
+_FAILED = object()
 
 
 # --- cache calls that never raise ---------------------------------------------------------------
@@ -108,24 +114,131 @@ def version_token(version: datetime) -> str:
 
 def _generation(alias: str, key: str, timeout: int | None) -> Any:
     """The counter's value, creating it (with a value no earlier counter had) if missing."""
-    token = cache_call(alias, "get", key)
+    token = cache_call(alias, "get", key, default=_FAILED)
+    if token is _FAILED:
+        return None  # generation unknown: the caller asks the database
     if token is None:
         cache_call(alias, "add", key, time.time_ns(), timeout)
         token = cache_call(alias, "get", key)
     return token
 
 
-def _bump_generation(alias: str, key: str, timeout: int | None) -> None:
+def _is_count(value: Any) -> bool:
+    """An ``incr`` that reached the server answers the new count; anything else did not."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _try_bump(cache: Any, key: str, timeout: int | None) -> bool:
+    """Increment the counter (or start a new one); True only when the server said it did.
+
+    pymemcache 4's ``HashClient`` answers ``False`` without contacting the server while
+    it is waiting to retry one that failed, and Django passes that through, so a bump is
+    confirmed by the count it returns, never by the absence of an exception.
+    """
     try:
-        caches[alias].incr(key)
-        return
+        return _is_count(cache.incr(key))
     except ValueError:  # missing: start a new counter, unless another writer just did
         pass
-    except Exception as error:
-        _report(alias, "incr", error)
-        return
-    if not cache_call(alias, "add", key, time.time_ns(), timeout, default=True):
-        cache_call(alias, "incr", key)
+    except Exception:
+        return False
+    try:
+        if cache.add(key, time.time_ns(), timeout) is True:
+            return True
+        return _is_count(cache.incr(key))
+    except Exception:
+        return False
+
+
+def _bump_generation(alias: str, key: str, timeout: int | None) -> None:
+    if not _try_bump(caches[alias], key, timeout):
+        logger.warning(
+            "cache %r did not confirm the bump of %s: processes that cached the previous state may "
+            "serve it until the bump is repaired, which is retried every %g s until the cache answers",
+            alias,
+            key,
+            _REPAIR_EVERY_SECONDS,
+        )
+        _schedule_repair(alias, key, timeout)
+
+
+# --- repairs: bumps the shared cache did not confirm ---------------------------------------------
+#
+# A reader that cannot read a generation asks the primary, so an outage as such leaves
+# nobody stale. What does is a bump lost while the readers' clients were fine (or that
+# recovered first): they keep trusting the unchanged generation. So the process that
+# committed the change keeps the bump it could not make and makes it as soon as the
+# cache answers, from a background thread with a fresh client each round (a client
+# waiting out its own retry window would delay the repair). A bump made twice costs
+# each process one extra version read; a bump never made costs stale reads.
+
+_REPAIR_EVERY_SECONDS = 0.2
+
+
+@dataclass
+class _PendingBump:
+    timeout: int | None
+    failures: int  # how many bumps failed; a repair clears only the failures it saw
+
+
+_pending: dict[tuple[str, str], _PendingBump] = {}
+_pending_lock = threading.Lock()
+_repairer: threading.Thread | None = None
+
+
+def _schedule_repair(alias: str, key: str, timeout: int | None) -> None:
+    global _repairer
+    with _pending_lock:
+        pending = _pending.get((alias, key))
+        _pending[(alias, key)] = _PendingBump(timeout, pending.failures + 1 if pending else 1)
+        # After a fork the child has the parent's Thread object but not the thread.
+        if _repairer is None or not _repairer.is_alive():
+            _repairer = threading.Thread(target=_repair_until_done, name="cache-generation-repair", daemon=True)
+            _repairer.start()
+
+
+def pending_repairs() -> dict[tuple[str, str], int]:
+    """(alias, key) -> failed bumps not yet repaired, for this process."""
+    with _pending_lock:
+        return {slot: pending.failures for slot, pending in _pending.items()}
+
+
+def repair_pending_bumps() -> int:
+    """One round of repairs with fresh cache clients; how many bumps are still pending."""
+    with _pending_lock:
+        snapshot = {slot: pending.failures for slot, pending in _pending.items()}
+    clients: dict[str, Any] = {}
+    try:
+        for (alias, key), failures in snapshot.items():
+            if alias not in clients:
+                clients[alias] = caches.create_connection(alias)
+            pending = _pending.get((alias, key))
+            if pending is None or not _try_bump(clients[alias], key, pending.timeout):
+                continue
+            with _pending_lock:
+                current = _pending.get((alias, key))
+                if current is not None and current.failures == failures:
+                    del _pending[(alias, key)]
+            logger.warning("cache %r answers again: bump of %s repaired", alias, key)
+    finally:
+        for client in clients.values():
+            with contextlib.suppress(Exception):  # closing a client of a failing server
+                client.close()
+    with _pending_lock:
+        return len(_pending)
+
+
+def _repair_until_done() -> None:
+    global _repairer
+    while True:
+        time.sleep(_REPAIR_EVERY_SECONDS)
+        try:
+            repair_pending_bumps()
+        except Exception:  # never let the thread die with bumps pending
+            logger.exception("repairing cache generations failed; retrying")
+        with _pending_lock:
+            if not _pending:
+                _repairer = None
+                return
 
 
 # --- key -> environment id --------------------------------------------------------------------
@@ -273,3 +386,5 @@ def forget_everything_in_process() -> None:
     _key_memo.clear()
     with _versions_lock:
         _versions.clear()
+    with _pending_lock:
+        _pending.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -39,26 +40,81 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-def run_memcached() -> Iterator[str]:
-    """Start memcached on a free port for the session; yields ``host:port``."""
+def _memcached_binary() -> str:
     binary = shutil.which("memcached") or ("/usr/bin/memcached" if os.path.exists("/usr/bin/memcached") else None)
     if binary is None:
         unavailable("memcached is not installed (apt-get install -y memcached; make test installs it when it can)")
-    port = free_port()
-    command = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64"]
-    if os.geteuid() == 0:
-        command += ["-u", "nobody"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    return binary
+
+
+class MemcachedServer:
+    """A memcached of the test's own on a fixed port: frozen, thawed, killed, restarted at will."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.binary = _memcached_binary()
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def location(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [self.binary, "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", "64"]
+        if os.geteuid() == 0:
+            command += ["-u", "nobody"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        while not _answers("127.0.0.1", port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                unavailable(f"memcached did not start (exit code {process.poll()})")
-            time.sleep(0.05)
-        yield f"127.0.0.1:{port}"
+        while not _answers("127.0.0.1", self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                unavailable(f"memcached did not start (exit code {self.process.poll()})")
+            time.sleep(0.02)
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections are still accepted by the kernel, nothing is answered."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGCONT)  # a stopped process would not act on SIGTERM
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        """Stop and start again on the same port: every entry is gone."""
+        self.stop()
+        self.start()
+
+
+def run_memcached() -> Iterator[str]:
+    """Start memcached on a free port for the session; yields ``host:port``."""
+    server = MemcachedServer()
+    server.start()
+    try:
+        yield server.location
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
+
+
+def own_memcached() -> Iterator[MemcachedServer]:
+    """A memcached for one test (or module) that it may freeze and restart."""
+    server = MemcachedServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def redis_url() -> str:
