@@ -229,18 +229,19 @@ DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "")
 # A cache server that stops answering must cost a request milliseconds, not a worker timeout.
 CACHE_SOCKET_TIMEOUT_SECONDS = env_float("CACHE_SOCKET_TIMEOUT_SECONDS", 0.5)
+MEMCACHED_BACKEND = "core.memcached.PyMemcacheCache"
 
 
 def _cache(backend: str, location: str, timeout: float | None, options: dict | None = None) -> dict:
     client_options: dict = {}
     if backend.endswith(".PyMemcacheCache"):
+        # Django's backend with one circuit per server per process (core.memcached): after
+        # one timeout, every cache of the process skips the server until it answers again.
+        backend = MEMCACHED_BACKEND
         client_options = {
             "connect_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
             "timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
             "no_delay": True,
-            # A dead server is retried after a few seconds rather than on every request.
-            "retry_attempts": 1,
-            "dead_timeout": 5,
             "hasher": SingleServerRendezvousHash,
         }
     elif backend.endswith(".RedisCache"):

@@ -10,6 +10,7 @@ bound docs/operations.md#faults states:
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -298,3 +299,42 @@ def test_memcached_freeze_and_restart__every_read_current_one_second_after_it_an
         results["freeze 3 s, again"] = _fault_cycle(servers, setup, reader, freeze, thaw)
     print(f"\nmemcached faults: {results}")
     assert all(result["stale"] == 0 for result in results.values()), results
+
+
+def test_memcached_freeze__a_request_pays_about_one_socket_timeout(
+    servers: Servers, setup: Setup, memcached: MemcachedServer
+) -> None:
+    """Four SDK clients read through a 3 s freeze; the writer keeps writing through it."""
+    readers = [Reader(servers.reader.url, setup.client_key) for _ in range(4)]
+    for reader in readers:
+        reader.__enter__()
+    try:
+        with Writer(servers, setup) as writer:
+            time.sleep(1.0)
+            memcached.freeze()
+            frozen = time.monotonic()
+            time.sleep(3.0)
+            memcached.thaw()
+            thawed = time.monotonic()
+            time.sleep(0.5)
+    finally:
+        for reader in readers:
+            reader.__exit__()
+    during = [read for reader in readers for read in reader.reads if frozen <= read.started < thawed]
+    seconds = sorted(read.seconds for read in during)
+    failed = [read for read in during if read.state is None]
+    slow = [value for value in seconds if value >= SOCKET_TIMEOUT * 0.8]
+    figures = {
+        "reads during the freeze": len(during),
+        "failed": len(failed),
+        "median (s)": round(statistics.median(seconds), 3),
+        "max (s)": round(seconds[-1], 3),
+        f"paid a timeout (>= {SOCKET_TIMEOUT * 0.8:g} s)": len(slow),
+        "writes": writer.flip,
+    }
+    print(f"\nrequests during a memcached freeze: {figures}")
+    assert not failed
+    assert len(during) >= 20, figures
+    # About one timeout: the request that trips the circuit (and any in flight with it).
+    assert seconds[-1] < SOCKET_TIMEOUT * 2, figures
+    assert statistics.median(seconds) < 0.1, figures
