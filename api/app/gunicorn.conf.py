@@ -71,6 +71,41 @@ keepalive = _env_int("GUNICORN_KEEP_ALIVE", 2)
 # can stall a worker until the arbiter kills it. Gunicorn's docs recommend tmpfs.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
+# --- Reloads without downtime ------------------------------------------------------
+# The app is loaded once, in the arbiter, and workers are forked from it: a SIGHUP's new
+# workers answer within milliseconds instead of each spending a second or more of CPU
+# importing Django while the old ones have already stopped (2-10 s without an answer).
+# What must not cross a fork is opened after it: pre_fork closes the arbiter's database
+# connections and cache clients, and post_fork starts each worker's background threads
+# (app.wsgi reads BANDEROLE_THREADS_AFTER_FORK). The price: a SIGHUP no longer loads new
+# code, so deploy new code by restarting (as a new container or release does).
+_FALSE = {"0", "false", "no", "off", "n", "f"}
+_preload = _env("GUNICORN_PRELOAD_APP")
+if _preload is not None and _preload.lower() not in _FALSE | {"1", "true", "yes", "on", "y", "t"}:
+    raise SystemExit(f"GUNICORN_PRELOAD_APP={_preload!r} is invalid: expected true or false")
+preload_app = _preload is None or _preload.lower() not in _FALSE
+if preload_app:
+    os.environ["BANDEROLE_THREADS_AFTER_FORK"] = "1"
+else:
+    os.environ.pop("BANDEROLE_THREADS_AFTER_FORK", None)
+
+
+def pre_fork(server: object, worker: object) -> None:
+    """In the arbiter, before each fork: no connection or client of its own goes to a worker."""
+    if preload_app:
+        from app.wsgi import before_fork
+
+        before_fork()
+
+
+def post_fork(server: object, worker: object) -> None:
+    """In the new worker: the threads app.wsgi starts at import in a server without preload."""
+    if preload_app:
+        from app.wsgi import start_background_work
+
+        start_background_work()
+
+
 # --- Logging ---------------------------------------------------------------------
 # Unset means no access log at all (Flagsmith's documented behaviour); "-" is stdout.
 accesslog = _env("ACCESS_LOG_LOCATION")

@@ -27,12 +27,46 @@ if getattr(settings, "SECRET_KEY_WAS_GENERATED", False):
         file=sys.stderr,
     )
 
+from django.core.cache import caches
+from django.db import connections
+from django.urls import get_resolver
+
+# Counts sent once in the background when TELEMETRY_URL is set; never delays start-up.
+from app import telemetry
+
 # Webhooks queued before a restart, or while no request woke the runner, go out too.
 from webhooks import runner
 
-runner.start()
 
-# Counts sent once in the background when TELEMETRY_URL is set; never delays start-up.
-from app import telemetry  # noqa: E402
+def start_background_work() -> None:
+    """This process's webhook runner and telemetry threads."""
+    runner.start()
+    telemetry.start()
 
-telemetry.start()
+
+def before_fork() -> None:
+    """Gunicorn's arbiter with ``preload_app``, before each fork: share no socket with a worker.
+
+    A database connection or cache client open in the arbiter would be inherited by every
+    worker, which would then talk over one socket at once.
+    """
+    connections.close_all()
+    for cache in caches.all(initialized_only=True):
+        cache.close()
+
+
+def warm_up() -> None:
+    """Import what Django otherwise imports on a process's first request: the URLconf and
+    every view module it names (most of a second of CPU), so forked workers share it."""
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 - imports the URLconf
+    resolver.reverse_dict  # noqa: B018 - resolves every include once
+
+
+# With preload_app the arbiter imports this module and forks workers from it: threads
+# started here would stay in the arbiter, so each worker starts its own after the fork
+# (gunicorn.conf.py's post_fork), and the arbiter does the first request's imports once.
+if os.environ.get("BANDEROLE_THREADS_AFTER_FORK"):
+    warm_up()
+else:
+    start_background_work()

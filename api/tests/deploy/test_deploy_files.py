@@ -72,7 +72,9 @@ def _dockerfile_instructions() -> list[tuple[str, str]]:
 def gunicorn_config(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
     """Execute gunicorn.conf.py as gunicorn does, under the given environment variables."""
     for name in GUNICORN_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        # setenv first, so that what the config itself sets is undone after the test too.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
     def load(**env: str) -> dict[str, Any]:
         for name, value in env.items():
@@ -312,6 +314,18 @@ def test_gunicorn_conf__statsd_port_and_prefix_set__used(gunicorn_config: Callab
     assert (config["statsd_host"], config["statsd_prefix"]) == ("datadog:9125", "banderole")
 
 
+@pytest.mark.parametrize(("value", "preload"), [(None, True), ("true", True), ("false", False), ("0", False)])
+def test_gunicorn_conf__preload_app__on_unless_turned_off_and_threads_wait_for_the_fork(
+    gunicorn_config: Callable[..., dict], value: str | None, preload: bool
+) -> None:
+    config = gunicorn_config(**({} if value is None else {"GUNICORN_PRELOAD_APP": value}))
+
+    assert config["preload_app"] is preload
+    # app.wsgi starts its threads at import without preload, in post_fork with it.
+    assert bool(os.environ.get("BANDEROLE_THREADS_AFTER_FORK")) is preload
+    assert callable(config["pre_fork"]) and callable(config["post_fork"])
+
+
 @pytest.mark.parametrize(("workers", "threads", "worker_class"), [("5", "1", "sync"), ("1", "4", "gthread")])
 def test_gunicorn_conf__workers_and_threads_set__used_with_matching_worker_class(
     gunicorn_config: Callable[..., dict], workers: str, threads: str, worker_class: str
@@ -333,6 +347,7 @@ def test_gunicorn_conf__workers_and_threads_set__used_with_matching_worker_class
         ("PORT", "http"),
         ("STATSD_PORT", "70000"),
         ("LOG_LEVEL", "verbose"),
+        ("GUNICORN_PRELOAD_APP", "sometimes"),
     ],
 )
 def test_gunicorn_conf__invalid_value__exits_with_one_line_naming_the_variable(

@@ -45,6 +45,8 @@ GUNICORN_VARIABLES = (
     "LOG_LEVEL",
     "PROMETHEUS_ENABLED",
     "PROMETHEUS_MULTIPROC_DIR",
+    "GUNICORN_PRELOAD_APP",
+    "BANDEROLE_THREADS_AFTER_FORK",
 )
 # Database selection: a subprocess uses only the database its caller names.
 DATABASE_VARIABLE_PREFIXES = ("DATABASE_URL", "DJANGO_DB_", "REPLICA_DATABASE_URL", "SQLITE_PATH")
@@ -73,6 +75,7 @@ class RunningServer:
     port: int
     env: dict[str, str]
     log_path: Path
+    pid: int | None = None  # gunicorn's master (the arbiter), for signals
 
     @property
     def url(self) -> str:
@@ -121,12 +124,12 @@ def gunicorn(
         "GUNICORN_WORKERS": "1",
     }
     env = subprocess_env(**{**defaults, **env_overrides, "PORT": str(port)})
-    server = RunningServer(port=port, env=env, log_path=log_path)
     command = [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}"]
     with log_path.open("w") as output:
         process = subprocess.Popen(
             [*command, "app.wsgi:application"], cwd=API_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
         )
+        server = RunningServer(port=port, env=env, log_path=log_path, pid=process.pid)
         try:
             _wait_until_up(process, server, ready_path, timeout)
             yield server
