@@ -46,6 +46,15 @@ def reset_request_state() -> None:
     _replica_reads_allowed.set(False)
 
 
+def primary_alias() -> str:
+    """The primary, for a read that must be current (what feeds a cache).
+
+    Unlike ``router.db_for_write``, asking does not count as a write, so the request's
+    other reads may still go to a replica.
+    """
+    return DEFAULT_DB_ALIAS
+
+
 def mark_written() -> None:
     _has_written.set(True)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterable
@@ -40,8 +41,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import router
 
+from core import replicas
 from environments.models import Environment, EnvironmentAPIKey, hash_server_key
 
 logger = logging.getLogger(__name__)
@@ -255,7 +256,7 @@ def environment_id_for_key(key: str) -> tuple[int, str] | None:
     cache_key = f"env-key:{key_hash}"
     environment_id = cache_call(ENVIRONMENT_OBJECTS, "get", cache_key)
     if environment_id is None:
-        primary = router.db_for_write(Environment)
+        primary = replicas.primary_alias()
         if key.startswith(EnvironmentAPIKey.PREFIX):
             found = EnvironmentAPIKey.objects.using(primary).filter(key_hash=key_hash).values_list("environment_id")
         else:
@@ -296,7 +297,7 @@ def _generation_key(environment_id: int) -> str:
 
 
 def _read_version(environment_id: int, generation: Any) -> datetime | None:
-    primary = router.db_for_write(Environment)
+    primary = replicas.primary_alias()
     version = Environment.objects.using(primary).filter(pk=environment_id).values_list("updated_at", flat=True).first()
     with _versions_lock:
         if version is None:
@@ -351,6 +352,11 @@ def identities_cache_enabled() -> bool:
     return is_enabled(GET_IDENTITIES_ENDPOINT, settings.GET_IDENTITIES_ENDPOINT_CACHE_SECONDS)
 
 
+def identity_writes_matter() -> bool:
+    """Whether a write to an identity must be announced (``identities_changed``) at all."""
+    return identities_cache_enabled() or bool(replicas.replica_aliases())
+
+
 def identity_generation(environment_id: int, identifier: str) -> Any:
     return _generation(
         GET_IDENTITIES_ENDPOINT,
@@ -371,6 +377,8 @@ def identity_generation_and_entry(environment_id: int, identifier: str, entry_ke
 
 def identities_changed(environment_id: int, identifiers: Iterable[str]) -> None:
     """After commit: cached GET /identities/ responses of these identities are no longer current."""
+    identifiers = list(identifiers)
+    _note_identity_writes(environment_id, identifiers)
     if not identities_cache_enabled():
         return
     for identifier in identifiers:
@@ -381,6 +389,54 @@ def identities_changed(environment_id: int, identifiers: Iterable[str]) -> None:
         )
 
 
+# --- identities on read replicas: read-your-writes ------------------------------------------
+#
+# GET /identities/ reads the identity and its traits from a replica (core.replicas), except
+# for an identity written in the last REPLICA_READ_YOUR_WRITES_SECONDS: the process that
+# wrote it remembers that, and with a shared environment cache so does every process, so
+# a client that has just written reads its write wherever its next request lands.
+
+_recent_identity_writes: dict[str, float] = {}  # key -> time.monotonic() until which
+_RECENT_WRITES_SIZE = 100_000
+
+
+def _identity_written_key(environment_id: int, identifier: str) -> str:
+    return f"identity-written:{environment_id}:{digest(identifier)}"
+
+
+def _note_identity_writes(environment_id: int, identifiers: list[str]) -> None:
+    if not replicas.replica_aliases():
+        return
+    seconds = settings.REPLICA_READ_YOUR_WRITES_SECONDS
+    until = time.monotonic() + seconds
+    if len(_recent_identity_writes) >= _RECENT_WRITES_SIZE:
+        now = time.monotonic()
+        for key in [key for key, deadline in _recent_identity_writes.items() if deadline <= now]:
+            _recent_identity_writes.pop(key, None)
+    shared = is_shared(ENVIRONMENT_OBJECTS)
+    for identifier in identifiers:
+        key = _identity_written_key(environment_id, identifier)
+        _recent_identity_writes[key] = until
+        if shared:
+            cache_call(ENVIRONMENT_OBJECTS, "set", key, 1, max(1, math.ceil(seconds)))
+
+
+def identity_read_may_use_replica(environment_id: int, identifier: str) -> bool:
+    """Whether GET /identities/ may read this identity from a replica (none written it lately)."""
+    if not replicas.replica_aliases():
+        return False
+    key = _identity_written_key(environment_id, identifier)
+    deadline = _recent_identity_writes.get(key)
+    if deadline is not None:
+        if deadline > time.monotonic():
+            return False
+        _recent_identity_writes.pop(key, None)
+    if is_shared(ENVIRONMENT_OBJECTS):
+        # Written lately by another process, or the cache cannot say: the primary.
+        return cache_call(ENVIRONMENT_OBJECTS, "get", key, default=_FAILED) is None
+    return True
+
+
 def forget_everything_in_process() -> None:
     """Tests: start from cold per-process state."""
     _key_memo.clear()
@@ -388,3 +444,4 @@ def forget_everything_in_process() -> None:
         _versions.clear()
     with _pending_lock:
         _pending.clear()
+    _recent_identity_writes.clear()

@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import router
 from rest_framework.utils.encoders import JSONEncoder
 
+from core import replicas
 from documents import caching
 from environments.models import Environment, EnvironmentAPIKey
 
@@ -135,7 +135,7 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
     """Read everything SDKs see of an environment from the primary and compile it."""
     from features.models import Feature, FeatureState, MultivariateFeatureStateValue
 
-    primary = router.db_for_write(Environment)
+    primary = replicas.primary_alias()
     environment = Environment.objects.using(primary).select_related("project__organisation").get(pk=environment_id)
     project = environment.project
     organisation = project.organisation

@@ -137,14 +137,15 @@ def _versions_published(sender: Any, environment_ids: list[int], **kwargs: Any) 
     store.publish(environment_ids)
 
 
-# Both only matter to the GET /identities/ response cache; off (the default), they cost nothing.
+# Both only matter to the GET /identities/ response cache and to identity reads on replicas;
+# with neither (the default), they cost nothing.
 def _identity_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if not raw and caching.identities_cache_enabled():
+    if not raw and caching.identity_writes_matter():
         transaction.on_commit(partial(caching.identities_changed, instance.environment_id, [instance.identifier]))
 
 
 def _trait_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw or not caching.identities_cache_enabled():
+    if raw or not caching.identity_writes_matter():
         return
     identity = Identity.objects.filter(pk=instance.identity_id).values_list("environment_id", "identifier").first()
     if identity is not None:

@@ -5,6 +5,7 @@ Shapes, status codes and headers are Flagsmith's (``shared/reference/flagsmith-a
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from analytics import services as analytics_services
-from core import metrics
+from core import metrics, replicas
 from core.http import conditional_response
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
@@ -319,14 +320,20 @@ class IdentitiesView(SDKView):
             raise exceptions.ValidationError({"identifier": ["Ensure this field has no more than 2000 characters."]})
         compiled = self.get_compiled()
         environment_id = compiled.environment_id
-        if request.query_params.get("transient"):
-            stored = services.find_identity(environment_id, identifier)
-        else:
-            stored = services.get_or_create_identity(environment_id, identifier)
+        cache_key, generation = getattr(self, "_response_cache_slot", (None, None))
+        # A read replica serves the identity and its traits, unless the response is to be
+        # cached (whatever feeds a cache comes from the primary) or someone wrote the
+        # identity in the last REPLICA_READ_YOUR_WRITES_SECONDS. A lagging replica can
+        # only show traits that other clients changed that long ago.
+        use_replica = generation is None and caching.identity_read_may_use_replica(environment_id, identifier)
+        with replicas.replica_reads() if use_replica else contextlib.nullcontext():
+            if request.query_params.get("transient"):
+                stored = services.find_identity(environment_id, identifier)
+            else:
+                stored = services.get_or_create_identity(environment_id, identifier)
         traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
         identity = IdentityToEvaluate(identifier, traits, stored.id if stored else None)
         response = self._respond(request, identity, stored.traits if stored else {}, {})
-        cache_key, generation = getattr(self, "_response_cache_slot", (None, None))
         if generation is not None and response.status_code == 200:
             _store_response(
                 caching.GET_IDENTITIES_ENDPOINT,

@@ -206,6 +206,11 @@ REPLICA_DATABASE_URLS = env_list("REPLICA_DATABASE_URLS", [], delimiter=REPLICA_
 # skipped for REPLICA_RETRY_SECONDS before being probed again.
 REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
 REPLICA_RETRY_SECONDS = env_float("REPLICA_RETRY_SECONDS", 30.0)
+# SDK identity reads (GET /identities/) go to a replica, except for identities written
+# (traits, deletion) this recently: those are read from the primary, so a client reads
+# its own writes. Across processes when the environment cache is shared; set it above
+# the replicas' usual lag.
+REPLICA_READ_YOUR_WRITES_SECONDS = env_float("REPLICA_READ_YOUR_WRITES_SECONDS", 5.0)
 for _index, _url in enumerate(REPLICA_DATABASE_URLS, start=1):
     _replica = parse_database_url(
         "REPLICA_DATABASE_URLS",
