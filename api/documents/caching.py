@@ -152,13 +152,18 @@ def _try_bump(cache: Any, key: str, timeout: int | None) -> bool:
 
 def _bump_generation(alias: str, key: str, timeout: int | None) -> None:
     if not _try_bump(caches[alias], key, timeout):
-        logger.warning(
-            "cache %r did not confirm the bump of %s: processes that cached the previous state may "
-            "serve it until the bump is repaired, which is retried every %g s until the cache answers",
-            alias,
-            key,
-            _REPAIR_EVERY_SECONDS,
-        )
+        # SDK trait writes bump too: one line per cache a minute, not one per write.
+        now = time.monotonic()
+        if now - _last_report.get(f"bump:{alias}", -_REPORT_EVERY_SECONDS) >= _REPORT_EVERY_SECONDS:
+            _last_report[f"bump:{alias}"] = now
+            logger.warning(
+                "cache %r did not confirm the bump of %s (nor may it others for a minute): processes "
+                "that cached the previous state may serve it until the bump is repaired, which is "
+                "retried every %g s until the cache answers",
+                alias,
+                key,
+                _REPAIR_EVERY_SECONDS,
+            )
         _schedule_repair(alias, key, timeout)
 
 
@@ -173,6 +178,7 @@ def _bump_generation(alias: str, key: str, timeout: int | None) -> None:
 # each process one extra version read; a bump never made costs stale reads.
 
 _REPAIR_EVERY_SECONDS = 0.2
+_PENDING_LIMIT = 100_000
 
 
 @dataclass
@@ -190,6 +196,12 @@ def _schedule_repair(alias: str, key: str, timeout: int | None) -> None:
     global _repairer
     with _pending_lock:
         pending = _pending.get((alias, key))
+        if pending is None and len(_pending) >= _PENDING_LIMIT:
+            # Memory stays bounded through a long outage under trait-write load; the
+            # identities whose bump is dropped may be served from the response cache
+            # until they change again (or GET_IDENTITIES_ENDPOINT_CACHE_SECONDS expires).
+            logger.error("more than %d cache bumps pending: %s is not repaired", _PENDING_LIMIT, key)
+            return
         _pending[(alias, key)] = _PendingBump(timeout, pending.failures + 1 if pending else 1)
         # After a fork the child has the parent's Thread object but not the thread.
         if _repairer is None or not _repairer.is_alive():
@@ -445,3 +457,4 @@ def forget_everything_in_process() -> None:
     with _pending_lock:
         _pending.clear()
     _recent_identity_writes.clear()
+    _last_report.clear()
