@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -61,6 +62,17 @@ class _Circuit:
 _circuits: dict[Any, _Circuit] = {}
 _circuits_lock = threading.Lock()
 _prober: threading.Thread | None = None
+
+
+def _forget_circuits_after_fork() -> None:
+    """A forked child learns about its servers itself, with a lock no thread holds."""
+    global _circuits_lock, _prober
+    _circuits_lock = threading.Lock()
+    _circuits.clear()
+    _prober = None
+
+
+os.register_at_fork(after_in_child=_forget_circuits_after_fork)
 
 
 def _circuit(server: Any) -> _Circuit:

@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -192,6 +193,17 @@ _pending_lock = threading.Lock()
 _repairer: threading.Thread | None = None
 
 
+def _forget_repairs_after_fork() -> None:
+    """A forked child starts with no repairs (the parent makes its own) and a free lock."""
+    global _pending_lock, _repairer
+    _pending_lock = threading.Lock()
+    _pending.clear()
+    _repairer = None
+
+
+os.register_at_fork(after_in_child=_forget_repairs_after_fork)
+
+
 def _schedule_repair(alias: str, key: str, timeout: int | None) -> None:
     global _repairer
     with _pending_lock:
@@ -200,7 +212,10 @@ def _schedule_repair(alias: str, key: str, timeout: int | None) -> None:
             # Memory stays bounded through a long outage under trait-write load; the
             # identities whose bump is dropped may be served from the response cache
             # until they change again (or GET_IDENTITIES_ENDPOINT_CACHE_SECONDS expires).
-            logger.error("more than %d cache bumps pending: %s is not repaired", _PENDING_LIMIT, key)
+            now = time.monotonic()
+            if now - _last_report.get("bump-limit", -_REPORT_EVERY_SECONDS) >= _REPORT_EVERY_SECONDS:
+                _last_report["bump-limit"] = now
+                logger.error("more than %d cache bumps pending: %s (and others) not repaired", _PENDING_LIMIT, key)
             return
         _pending[(alias, key)] = _PendingBump(timeout, pending.failures + 1 if pending else 1)
         # After a fork the child has the parent's Thread object but not the thread.

@@ -6,6 +6,7 @@ where ``.ci/run`` installs memcached and Redis runs, so a skip would hide a gap.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +42,25 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
+def _memcached_pid(host: str, port: int) -> int | None:
+    """The pid that memcached's ``stats`` reports for the server answering on the port."""
+    try:
+        with socket.create_connection((host, port), timeout=2) as connection:
+            connection.sendall(b"stats\r\n")
+            received = b""
+            while not received.endswith(b"END\r\n"):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+    except OSError:
+        return None
+    for line in received.decode(errors="replace").splitlines():
+        if line.startswith("STAT pid "):
+            return int(line.split()[2])
+    return None
+
+
 def _memcached_binary() -> str:
     binary = shutil.which("memcached") or ("/usr/bin/memcached" if os.path.exists("/usr/bin/memcached") else None)
     if binary is None:
@@ -60,6 +81,14 @@ class MemcachedServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start on the port; a new free port if another server took it (and so answers on it)."""
+        for _ in range(5):
+            if self._start_on_port():
+                return
+            self.port = free_port()
+        unavailable(f"memcached did not start (exit code {self.process.poll() if self.process else None})")
+
+    def _start_on_port(self) -> bool:
         command = [self.binary, "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", "64"]
         if os.geteuid() == 0:
             command += ["-u", "nobody"]
@@ -67,17 +96,41 @@ class MemcachedServer:
         deadline = time.monotonic() + 10
         while not _answers("127.0.0.1", self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                unavailable(f"memcached did not start (exit code {self.process.poll()})")
+                return False
             time.sleep(0.02)
+        # Something answers: ours, unless another server took the port first (tests running
+        # side by side pick free ports too); memcached's own stats say whose it is.
+        if _memcached_pid("127.0.0.1", self.port) == self.process.pid:
+            return True
+        self.process.kill()
+        self.process.wait(timeout=10)
+        return False
 
     def freeze(self) -> None:
         """SIGSTOP: connections are still accepted by the kernel, nothing is answered."""
         assert self.process is not None
         self.process.send_signal(signal.SIGSTOP)
+        self._wait_for_threads(stopped=True)
 
     def thaw(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
+        self._wait_for_threads(stopped=False)
+
+    def _wait_for_threads(self, stopped: bool) -> None:
+        """A signal reaches a thread running on another core a moment later: wait for every thread."""
+        assert self.process is not None
+        tasks = Path(f"/proc/{self.process.pid}/task")
+        deadline = time.monotonic() + 2
+        while tasks.exists() and time.monotonic() < deadline:
+            states = []
+            for stat in tasks.glob("*/stat"):
+                with contextlib.suppress(OSError):
+                    # "pid (comm) S ...": the state follows the command's closing parenthesis.
+                    states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+            if states and all((state in "Tt") is stopped for state in states):
+                return
+            time.sleep(0.005)
 
     def stop(self) -> None:
         if self.process is None:
@@ -91,10 +144,18 @@ class MemcachedServer:
             self.process.wait(timeout=10)
         self.process = None
 
+    def start_again(self) -> None:
+        """After ``stop``: start on the same port, which clients are configured with."""
+        for _ in range(3):
+            if self._start_on_port():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"memcached could not start again on port {self.port}")
+
     def restart(self) -> None:
         """Stop and start again on the same port: every entry is gone."""
         self.stop()
-        self.start()
+        self.start_again()
 
 
 def run_memcached() -> Iterator[str]:

@@ -81,8 +81,8 @@ def test_freeze__four_caches_pay_one_timeout(four_caches: str, own_memcached: Me
     finally:
         own_memcached.thaw()
 
-    assert TIMEOUT * 0.9 <= seconds < TIMEOUT * 1.5  # one timeout, not four
-    assert again < 0.05  # skipped without a socket call
+    assert TIMEOUT * 0.9 <= seconds < TIMEOUT * 2.5  # one timeout, not four (4 x 0.3 s)
+    assert again < TIMEOUT / 2  # skipped without a socket call (a loaded machine is slow, not 0.3 s slow)
 
 
 def test_freeze__other_threads_skip_the_server_too(four_caches: str, own_memcached: MemcachedServer) -> None:
@@ -98,7 +98,7 @@ def test_freeze__other_threads_skip_the_server_too(four_caches: str, own_memcach
     finally:
         own_memcached.thaw()
 
-    assert len(durations) == 4 and max(durations) < 0.05
+    assert len(durations) == 4 and max(durations) < TIMEOUT / 2
 
 
 def test_thaw__circuit_closes_within_a_probe_and_calls_reach_memcached(
@@ -124,9 +124,9 @@ def test_stopped_server__refused_connection_opens_the_circuit_and_a_restart_clos
     own_memcached.stop()
     seconds = _get_from_each_cache()
     assert memcached.open_circuits() == [own_memcached.location]
-    assert seconds < 0.1  # refused at once
+    assert seconds < TIMEOUT / 2  # refused at once
 
-    own_memcached.start()
+    own_memcached.start_again()
     _wait_until_closed(1.0)
     assert caching.cache_call(caching.ENVIRONMENT_OBJECTS, "add", "back", 1) is True
 
@@ -144,7 +144,7 @@ def test_bump_skipped_by_the_circuit__repaired_once_memcached_answers(
         _get_from_each_cache()  # opens the circuit
         started = time.monotonic()
         caching.environments_changed([environment.pk])
-        assert time.monotonic() - started < 0.05  # the write does not wait for memcached either
+        assert time.monotonic() - started < TIMEOUT / 2  # the write does not wait for memcached either
         assert caching.pending_repairs()
     finally:
         own_memcached.thaw()

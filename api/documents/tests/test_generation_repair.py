@@ -7,6 +7,7 @@ again (by this process, in the background) as soon as memcached answers.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -157,3 +158,20 @@ def test_generation_unreadable__version_read_from_the_database(
         assert caching.current_version(environment.pk) == old.replace(year=old.year + 1)
     finally:
         own_memcached.thaw()
+
+
+@pytest.mark.django_db
+def test_fork__child_starts_without_the_parents_repairs(memcached_caches: str, own_memcached: MemcachedServer) -> None:
+    """gunicorn forks workers from a preloaded arbiter: a child must not inherit a held lock or a repair."""
+    own_memcached.freeze()
+    try:
+        caching.environments_changed([EnvironmentFactory().pk])
+        assert caching.pending_repairs()
+        pid = os.fork()
+        if pid == 0:  # the child: exit at once with what it found
+            os._exit(0 if caching.pending_repairs() == {} and caching._pending_lock.acquire(timeout=1) else 1)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        own_memcached.thaw()
+
+    assert os.waitstatus_to_exitcode(status) == 0

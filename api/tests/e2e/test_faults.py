@@ -289,7 +289,7 @@ def test_memcached_freeze_and_restart__every_read_current_one_second_after_it_an
 
     def start_again() -> float:
         time.sleep(1.0)
-        memcached.start()
+        memcached.start_again()
         return time.monotonic()
 
     results = {}
