@@ -445,7 +445,8 @@ def _note_identity_writes(environment_id: int, identifiers: list[str]) -> None:
         key = _identity_written_key(environment_id, identifier)
         _recent_identity_writes[key] = until
         if shared:
-            cache_call(ENVIRONMENT_OBJECTS, "set", key, 1, max(1, math.ceil(seconds)))
+            # memcached counts expiry in whole seconds, so an entry may go up to 1 s early.
+            cache_call(ENVIRONMENT_OBJECTS, "set", key, 1, math.ceil(seconds) + 1)
 
 
 def identity_read_may_use_replica(environment_id: int, identifier: str) -> bool:

@@ -320,7 +320,13 @@ def test_memcached_freeze__a_request_pays_about_one_socket_timeout(
     finally:
         for reader in readers:
             reader.__exit__()
-    during = [read for reader in readers for read in reader.reads if frozen <= read.started < thawed]
+    # Every read that overlapped the freeze, including those in flight when it began.
+    during = [
+        read
+        for reader in readers
+        for read in reader.reads
+        if read.started < thawed and read.started + read.seconds > frozen
+    ]
     seconds = sorted(read.seconds for read in during)
     failed = [read for read in during if read.state is None]
     slow = [value for value in seconds if value >= SOCKET_TIMEOUT * 0.8]
