@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import throttling
 from rest_framework.request import Request
 
+from core import throttling
 from organisations.authentication import is_api_key_user
 
 

@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core import probes, versions
+from core.throttling import ScopedRateThrottle
 from core.viewsets import ReplicaListMixin, UUIDLookupMixin
 from organisations import services
 from organisations.authentication import is_api_key_user

@@ -17,9 +17,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from core.throttling import ScopedRateThrottle
 from users import oauth
 from users.forms import InitialConfigurationForm
 from users.models import User

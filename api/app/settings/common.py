@@ -307,6 +307,20 @@ GET_IDENTITIES_ENDPOINT_CACHE_LOCATION = env_str(
     "GET_IDENTITIES_ENDPOINT_CACHE_LOCATION", "get_identities_endpoint_cache"
 )
 
+# Throttle counts (login, sign-up, password reset, invites, USER_/MASTER_API_KEY_THROTTLE_RATE).
+# They follow the shared environment cache when one is configured (memcached, Redis, the
+# database), so every process counts against one allowance; with the in-memory default
+# each process counts for itself, and N processes let through N times the rate.
+_shared_environment_cache = ENVIRONMENT_CACHE_BACKEND not in (LOCMEM_CACHE, DUMMY_CACHE)
+THROTTLE_CACHE_BACKEND = env_str(
+    "THROTTLE_CACHE_BACKEND", ENVIRONMENT_CACHE_BACKEND if _shared_environment_cache else LOCMEM_CACHE
+)
+THROTTLE_CACHE_LOCATION = env_str(
+    "THROTTLE_CACHE_LOCATION", ENVIRONMENT_CACHE_LOCATION if _shared_environment_cache else "throttles"
+)
+if THROTTLE_CACHE_BACKEND == DUMMY_CACHE:
+    raise ConfigurationError("THROTTLE_CACHE_BACKEND", THROTTLE_CACHE_BACKEND, "a cache that keeps counts")
+
 CACHES = {
     "default": {
         "BACKEND": LOCMEM_CACHE,
@@ -329,6 +343,7 @@ CACHES = {
         GET_IDENTITIES_ENDPOINT_CACHE_LOCATION,
         GET_IDENTITIES_ENDPOINT_CACHE_SECONDS,
     ),
+    "throttles": _cache(THROTTLE_CACHE_BACKEND, THROTTLE_CACHE_LOCATION, None),
 }
 
 # --- Authentication ------------------------------------------------------------
@@ -357,7 +372,9 @@ AXES_USERNAME_FORM_FIELD = "email"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"] if _axes_only_user_failures else []
 AXES_LOCKOUT_CALLABLE = "users.views.lockout_response"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The address axes records (and locks out by, with AXES_ONLY_USER_FAILURES=false) is the
+# one every throttle uses: X-Forwarded-For only through the NUM_PROXIES trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 
 USER_CREATE_PERMISSIONS = env_list("USER_CREATE_PERMISSIONS", ["rest_framework.permissions.AllowAny"])
 ALLOW_REGISTRATION_WITHOUT_INVITE = env_bool("ALLOW_REGISTRATION_WITHOUT_INVITE", True)
@@ -505,6 +522,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # DRF's own default (None) trusts the whole X-Forwarded-For header; Banderole's
+    # throttles use core.middleware.client_ip, and this keeps any plain DRF one in line.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_THROTTLE_RATE", "20/min"),
         "signup": env_str("SIGNUP_THROTTLE_RATE", "10000/min"),

@@ -39,6 +39,8 @@ SETTINGS_VARIABLE_PREFIXES = (
     "SENTRY_",
     "PAGE_SIZE",
     "REALTIME_",
+    "ENVIRONMENT_CACHE_",
+    "THROTTLE_CACHE_",
 )
 SETTINGS_VARIABLE_NAMES = {"DEBUG", "ENV", "NUM_PROXIES", "PYTHONPATH"}
 PRINT_SETTINGS = (
@@ -481,6 +483,33 @@ def test_production_settings__throttle_rates_unset__flagsmith_defaults(clean_env
     assert rates["invite"] == "10/min"
     assert rates["user"] is None
     assert rates["master_api_key"] is None
+
+
+def _throttle_cache_of(env: dict[str, str]) -> dict:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CACHES['throttles'], default=str))"
+    )
+    result = _run(["-c", script], env, "app.settings.local")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_local_settings__no_shared_cache__throttles_count_per_process(clean_env: dict[str, str]) -> None:
+    assert _throttle_cache_of(clean_env)["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_local_settings__shared_environment_cache__throttles_count_there(clean_env: dict[str, str]) -> None:
+    env = {
+        **clean_env,
+        "ENVIRONMENT_CACHE_BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "ENVIRONMENT_CACHE_LOCATION": "127.0.0.1:11211",
+    }
+
+    throttles = _throttle_cache_of(env)
+
+    assert throttles["BACKEND"] == "django.core.cache.backends.memcached.PyMemcacheCache"
+    assert throttles["LOCATION"] == "127.0.0.1:11211"
 
 
 # --- settings used at run time ------------------------------------------------------------------
