@@ -1,9 +1,14 @@
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from users.forms import EmailAdminAuthenticationForm
 from users.models import User
+from users.services import end_sign_ins
 
 # Failed admin sign-ins must reach django-axes under the same name as the API's.
 admin.site.login_form = EmailAdminAuthenticationForm
@@ -42,3 +47,16 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "usable_password", "password1", "password2")}),
     )
+
+    # An administrator changing someone's password or email ends that person's sign-ins,
+    # as the API's own set_password / set_email do.
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            end_sign_ins(obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and isinstance(response, HttpResponseRedirect):
+            end_sign_ins(self.get_object(request, id))  # type: ignore[arg-type]
+        return response

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager["User"]):
@@ -66,3 +67,10 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = User.objects.normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django signs each session with a hash of the password only, so a session outlives
+        # a change of email (the login). Hashing both ends every session when either changes.
+        # (Django's get_session_auth_hash and its SECRET_KEY_FALLBACKS variant both call this.)
+        key_salt = "users.User.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}\x00{self.email}", secret=secret, algorithm="sha256").hexdigest()

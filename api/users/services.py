@@ -7,6 +7,7 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from users.models import User
 
@@ -67,3 +68,24 @@ def site_domain() -> str:
     if settings.FLAGSMITH_DOMAIN:
         return settings.FLAGSMITH_DOMAIN
     return Site.objects.get_current().domain
+
+
+def issue_token(user: User) -> str:
+    """A new API token for ``user``, replacing the one it had (one token per user).
+
+    Each sign-in rotates the token, so a token seen by someone else stops working the
+    next time its owner signs in; signing in on a second device signs the first out.
+    """
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user).key
+
+
+def end_sign_ins(user: User) -> None:
+    """End every sign-in of ``user`` after a change of password or email.
+
+    The API token is deleted. Django sessions (the Django admin, session-authenticated
+    API calls) need nothing here: each session carries a hash of the password and the
+    email (``User._get_session_auth_hash``), so a change of either ends them.
+    """
+    Token.objects.filter(user=user).delete()

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,8 +29,10 @@ from users.serializers import LoginSerializer, SendAccountLinkSerializer, TokenS
 from users.services import (
     InstallationAlreadyConfigured,
     configure_installation,
+    end_sign_ins,
     has_valid_invite,
     initial_configuration_is_open,
+    issue_token,
     registration_is_allowed,
 )
 
@@ -49,9 +52,9 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
+        key = issue_token(user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"key": token.key})
+        return Response({"key": key})
 
 
 class LogoutView(APIView):
@@ -88,6 +91,35 @@ class UserViewSet(DjoserUserViewSet):
         if self.action in ("reset_password", "resend_activation"):
             return SendAccountLinkSerializer
         return super().get_serializer_class()
+
+    # A change of password or email ends every sign-in of the account, the caller's too.
+    @action(["post"], detail=False)
+    def set_password(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().set_password(request, *args, **kwargs)
+        end_sign_ins(request.user)
+        return response
+
+    @action(["post"], detail=False)
+    def reset_password_confirm(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = super().reset_password_confirm(request, *args, **kwargs)
+        end_sign_ins(serializer.user)
+        return response
+
+    @action(["post"], detail=False, url_path="set_email")
+    def set_username(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().set_username(request, *args, **kwargs)
+        end_sign_ins(request.user)
+        return response
+
+    @action(["post"], detail=False, url_path="reset_email_confirm")
+    def reset_username_confirm(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = super().reset_username_confirm(request, *args, **kwargs)
+        end_sign_ins(serializer.user)
+        return response
 
 
 class InitialConfigurationView(View):
@@ -177,6 +209,6 @@ class GithubOAuthView(APIView):
             )
         if not user.is_active:
             return Response({"detail": "This account is disabled."}, status=status.HTTP_403_FORBIDDEN)
-        token, _ = Token.objects.get_or_create(user=user)
+        key = issue_token(user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"key": token.key})
+        return Response({"key": key})

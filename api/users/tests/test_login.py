@@ -43,13 +43,6 @@ def test_login__returned_token__authenticates_current_user(login, alice, token_c
     assert response.json()["email"] == "alice@example.com"
 
 
-def test_login__twice__same_token(login, alice):
-    first = login("alice@example.com").json()["key"]
-    second = login("alice@example.com").json()["key"]
-
-    assert first == second
-
-
 def test_login__email_in_other_case__200(login, alice):
     response = login("  ALICE@Example.COM ")
 
