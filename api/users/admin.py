@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from users.forms import EmailAdminAuthenticationForm
 from users.models import User
-from users.services import end_sign_ins
+from users.services import end_sign_ins, record_email_change
 
 # Failed admin sign-ins must reach django-axes under the same name as the API's.
 admin.site.login_form = EmailAdminAuthenticationForm
@@ -36,10 +36,10 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     ordering = ("email",)
     list_display = ("email", "username", "first_name", "last_name", "is_staff", "is_active", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "email_verified")
     search_fields = ("email", "username", "first_name", "last_name")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "email_verified", "password")}),
         ("Personal info", {"fields": ("username", "first_name", "last_name")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
@@ -52,7 +52,9 @@ class UserAdmin(DjangoUserAdmin):
     # as the API's own set_password / set_email do.
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if change and "email" in form.changed_data:
+        if change and "email" in form.changed_data and "email_verified" not in form.changed_data:
+            record_email_change(obj)
+        elif change and "email" in form.changed_data:
             end_sign_ins(obj)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:

@@ -50,6 +50,13 @@ class User(AbstractUser):
     username = models.CharField(max_length=150, blank=True, help_text="Display name; not used to sign in.")
     # Flagsmith's stable public id of a user (its Terraform provider reads it from organisations/{o}/users/).
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Whether the person signing in has shown they receive mail at ``email``: by the
+    # activation link, a password reset link, or a GitHub sign-in that created the account
+    # with an address GitHub verified. Cleared when the email changes. GitHub sign-in
+    # attaches only to accounts with a verified email (docs/security.md).
+    email_verified = models.BooleanField(
+        default=False, help_text="The owner has shown they receive mail at this address."
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -89,3 +89,14 @@ def end_sign_ins(user: User) -> None:
     email (``User._get_session_auth_hash``), so a change of either ends them.
     """
     Token.objects.filter(user=user).delete()
+
+
+def mark_email_verified(user: User) -> None:
+    """Record that ``user`` followed a link sent to their address (activation, password reset)."""
+    User.objects.filter(pk=user.pk).update(email_verified=True)
+
+
+def record_email_change(user: User) -> None:
+    """After ``user``'s email changed: the new address is not verified, and every sign-in ends."""
+    User.objects.filter(pk=user.pk).update(email_verified=False)
+    end_sign_ins(user)

@@ -33,6 +33,8 @@ from users.services import (
     has_valid_invite,
     initial_configuration_is_open,
     issue_token,
+    mark_email_verified,
+    record_email_change,
     registration_is_allowed,
 )
 
@@ -105,12 +107,22 @@ class UserViewSet(DjoserUserViewSet):
         serializer.is_valid(raise_exception=True)
         response = super().reset_password_confirm(request, *args, **kwargs)
         end_sign_ins(serializer.user)
+        # The link came by email: its follower receives mail at the address.
+        mark_email_verified(serializer.user)
+        return response
+
+    @action(["post"], detail=False)
+    def activation(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = super().activation(request, *args, **kwargs)
+        mark_email_verified(serializer.user)
         return response
 
     @action(["post"], detail=False, url_path="set_email")
     def set_username(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().set_username(request, *args, **kwargs)
-        end_sign_ins(request.user)
+        record_email_change(request.user)
         return response
 
     @action(["post"], detail=False, url_path="reset_email_confirm")
@@ -118,7 +130,7 @@ class UserViewSet(DjoserUserViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         response = super().reset_username_confirm(request, *args, **kwargs)
-        end_sign_ins(serializer.user)
+        record_email_change(serializer.user)
         return response
 
 
@@ -196,6 +208,18 @@ class GithubOAuthView(APIView):
             logger.warning("GitHub sign-in failed: %s", unavailable)
             return Response({"detail": "GitHub could not be reached; try again."}, status=status.HTTP_502_BAD_GATEWAY)
         user = User.objects.filter(email__iexact=profile.email).first()
+        if user is not None and not user.email_verified:
+            # Anyone can sign up with someone else's address (sign-up does not verify email
+            # by default); attaching GitHub to such an account would hand it to whoever
+            # registered first, or the account to whoever owns the GitHub address.
+            return Response(
+                {
+                    "detail": "An account with this email exists, but its address has not been verified. "
+                    "Sign in with its password, or reset the password through the emailed link, "
+                    "then sign in with GitHub."
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
         if user is None:
             invite_hash = body.validated_data.get("invite_hash", "")
             if settings.PREVENT_SIGNUP and not has_valid_invite(profile.email, invite_hash):
@@ -205,7 +229,10 @@ class GithubOAuthView(APIView):
                     {"detail": "User registration without an invite is disabled for this installation."}, status=403
                 )
             user = User.objects.create_user(
-                email=profile.email, first_name=profile.first_name, last_name=profile.last_name
+                email=profile.email,
+                first_name=profile.first_name,
+                last_name=profile.last_name,
+                email_verified=True,  # GitHub verified this primary address
             )
         if not user.is_active:
             return Response({"detail": "This account is disabled."}, status=status.HTTP_403_FORBIDDEN)

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.test import override_settings
+from djoser.utils import encode_uid
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
 from tests.receivers import HTTPReceiver, ReceivedRequest, Reply
 from users.models import User
+from users.tests.factories import DEFAULT_PASSWORD
 
 URL = "/api/v1/auth/oauth/github/"
 GOOD_CODE = "good-code"
@@ -76,15 +79,74 @@ def test_github__new_user__account_created_and_token_returned(anon_client, githu
     assert me.status_code == 200
 
 
-def test_github__existing_user__same_account_and_token(anon_client, github, admin_user) -> None:
+def test_github__existing_user_with_verified_email__same_account_and_token(anon_client, github, admin_user) -> None:
     script, _ = github
     script.emails = [{"email": admin_user.email.upper(), "primary": True, "verified": True}]
+    User.objects.filter(pk=admin_user.pk).update(email_verified=True)
 
     response = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
 
     assert response.status_code == 200
     assert response.json() == {"key": Token.objects.get(user=admin_user).key}
     assert User.objects.filter(email__iexact=admin_user.email).count() == 1
+
+
+def test_github__existing_user_with_unverified_email__403_and_not_signed_in(anon_client, github) -> None:
+    # Finding (issue 17): someone signs up first with the victim's address (sign-up does not
+    # verify email by default); the victim's GitHub sign-in must not attach to that account.
+    squatter = anon_client.post(
+        "/api/v1/auth/users/",
+        {"email": "octo@example.com", "password": "squatters-password-5", "first_name": "S", "last_name": "Q"},
+        format="json",
+    )
+    assert squatter.status_code == 201
+
+    response = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+
+    assert response.status_code == 403
+    assert "not been verified" in response.json()["detail"]
+    assert set(response.json()) == {"detail"}
+    user = User.objects.get(email="octo@example.com")
+    assert not Token.objects.exclude(key=squatter.json()["key"]).filter(user=user).exists()
+
+
+def test_github__account_it_created__signs_in_again(anon_client, github) -> None:
+    first = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+
+    again = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+
+    assert first.status_code == again.status_code == 200
+    assert User.objects.get(email="octo@example.com").email_verified
+    assert again.json() == {"key": Token.objects.get(user__email="octo@example.com").key}
+
+
+def test_github__account_verified_by_password_reset__signs_in(anon_client, github, alice) -> None:
+    script, _ = github
+    script.emails = [{"email": "alice@example.com", "primary": True, "verified": True}]
+    assert anon_client.post(URL, {"access_token": GOOD_CODE}, format="json").status_code == 403
+    reset = {
+        "uid": encode_uid(alice.pk),
+        "token": default_token_generator.make_token(alice),
+        "new_password": "a-new-one-99x",
+    }
+    assert anon_client.post("/api/v1/auth/users/reset_password_confirm/", reset, format="json").status_code == 204
+
+    response = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+
+    assert response.status_code == 200
+
+
+def test_github__email_changed_after_verification__no_longer_verified(anon_client, github, alice, token_client) -> None:
+    User.objects.filter(pk=alice.pk).update(email_verified=True)
+    key = anon_client.post("/api/v1/auth/login/", {"email": alice.email, "password": DEFAULT_PASSWORD}).json()["key"]
+    changed = token_client(key).post(
+        "/api/v1/auth/users/set_email/", {"current_password": DEFAULT_PASSWORD, "new_email": "octo@example.com"}
+    )
+    assert changed.status_code == 204
+
+    response = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+
+    assert response.status_code == 403
 
 
 def test_github__bad_code__400_naming_the_field(anon_client, github) -> None:
@@ -126,6 +188,7 @@ def test_github__inactive_account__403(anon_client, github, admin_user) -> None:
     script, _ = github
     script.emails = [{"email": admin_user.email, "primary": True, "verified": True}]
     admin_user.is_active = False
+    admin_user.email_verified = True
     admin_user.save()
 
     assert anon_client.post(URL, {"access_token": GOOD_CODE}, format="json").status_code == 403

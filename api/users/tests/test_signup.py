@@ -377,6 +377,16 @@ def test_activation__uid_and_token_from_email__activates_user(email_activation, 
     assert login("new@example.com").status_code == 200
 
 
+def test_activation__done__email_counts_as_verified(email_activation, signup, anon_client):
+    signup()
+    assert not User.objects.get(email="new@example.com").email_verified
+    _, uid, token = _link_parts(mail.outbox[0].body, "activate")
+
+    anon_client.post("/api/v1/auth/users/activation/", {"uid": uid, "token": token}, format="json")
+
+    assert User.objects.get(email="new@example.com").email_verified
+
+
 def test_activation__used_twice__403_stale(email_activation, signup, anon_client):
     signup()
     _, uid, token = _link_parts(mail.outbox[0].body, "activate")
