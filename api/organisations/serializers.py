@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
+from organisations.authentication import is_api_key_user
 from organisations.models import (
     Invite,
     InviteLink,
@@ -285,9 +287,28 @@ class OrganisationAPIKeySerializer(serializers.ModelSerializer):
         )
         return fields
 
+    def validate_revoked(self, revoked: bool) -> bool:
+        if self.instance is not None and self.instance.revoked and not revoked:
+            raise serializers.ValidationError("A revoked key stays revoked; create a new key instead.")
+        return revoked
+
+    def validate_expiry_date(self, expiry_date: Any) -> Any:
+        if self.instance is not None and expiry_date == self.instance.expiry_date:
+            return expiry_date  # unchanged (a PUT repeating what it read)
+        if self.instance is not None and self.instance.has_expired:
+            raise serializers.ValidationError("An expired key stays expired; create a new key instead.")
+        if expiry_date is not None and expiry_date <= timezone.now():
+            raise serializers.ValidationError("The expiry date must be in the future.")
+        return expiry_date
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         is_admin = attrs.get("is_admin", self.instance.is_admin if self.instance else True)
         group = attrs.get("group", self.instance.group if self.instance else None)
         if not is_admin and group is None:
             raise serializers.ValidationError({"group": ["A key that is not an admin key needs a group."]})
+        request = self.context.get("request")
+        was_admin = self.instance is not None and self.instance.is_admin
+        if is_admin and not was_admin and request is not None and is_api_key_user(request.user):
+            # A leaked key must not be able to mint keys that outlive its own revocation.
+            raise exceptions.PermissionDenied("Only a signed-in user can create an admin API key.")
         return attrs

@@ -431,12 +431,24 @@ class UserPermissionGroupViewSet(OrganisationNestedMixin, viewsets.ModelViewSet)
         groups = UserPermissionGroup.objects.filter(organisation=self.get_organisation())
         return Response(UserPermissionGroupSummarySerializer(groups, many=True).data)
 
+    def _refuse_own_membership_change(self, user_ids: list[int], verb: str) -> None:
+        # MANAGE_USER_GROUPS manages other people's membership: joining a group would hand
+        # its holder whatever the group is granted (project admin, say). Organisation admins
+        # hold everything already. Flagsmith 2.265 refuses the same, in the same words.
+        user = self.request.user
+        if is_api_key_user(user) or user.pk not in user_ids:
+            return
+        if checks.is_organisation_admin(user, self.get_organisation()):
+            return
+        raise PermissionDenied(f"Non-admin users cannot {verb} themselves {'to' if verb == 'add' else 'from'} a group.")
+
     @extend_schema(request=GroupUserIdsSerializer, responses=UserPermissionGroupSerializer)
     @action(detail=True, methods=["post"], url_path="add-users")
     def add_users(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         group = self.get_object()
         serializer = GroupUserIdsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        self._refuse_own_membership_change(serializer.validated_data["user_ids"], "add")
         services.change_group_members(group, add=set(serializer.validated_data["user_ids"]), user=request.user)
         return self._fresh(group)
 
@@ -446,6 +458,7 @@ class UserPermissionGroupViewSet(OrganisationNestedMixin, viewsets.ModelViewSet)
         group = self.get_object()
         serializer = GroupUserIdsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        self._refuse_own_membership_change(serializer.validated_data["user_ids"], "remove")
         services.change_group_members(group, remove=set(serializer.validated_data["user_ids"]), user=request.user)
         return self._fresh(group)
 

@@ -214,7 +214,9 @@ ROWS: list[Row] = [
         create=ADMIN,
         update=ADMIN,
         delete=ADMIN,
-        create_body={"name": "terraform"},
+        # A group key: only a signed-in user (not the api_key persona) may create admin keys
+        # (organisations/tests/test_api_key_rules.py).
+        create_body={"name": "terraform", "is_admin": False, "group": "{group}"},
         update_body={"name": "renamed", "revoked": True},
     ),
     *crud(
