@@ -54,6 +54,9 @@ class Organisation(Audited):
     stop_serving_flags = models.BooleanField(default=False, help_text="Refuse every SDK request of this organisation.")
     restrict_project_create_to_admin = models.BooleanField(default=False)
     block_access_to_admin = models.BooleanField(default=False)
+    # Flagsmith's name. Members without two-factor sign-in may use only their own account
+    # until they turn it on (organisations.authentication).
+    force_2fa = models.BooleanField(default=False, help_text="Members must use two-factor sign-in.")
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, through="UserOrganisation", related_name="organisations")
 
     objects = OrganisationQuerySet.as_manager()

@@ -123,6 +123,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "block_access_to_admin",
             "num_seats",
             "subscription",
+            "force_2fa",
             "role",
         )
         read_only_fields = ("id", "uuid", "created_date", "stop_serving_flags", "block_access_to_admin", "role")

@@ -81,3 +81,33 @@ class User(AbstractUser):
         # (Django's get_session_auth_hash and its SECRET_KEY_FALLBACKS variant both call this.)
         key_salt = "users.User.get_session_auth_hash"
         return salted_hmac(key_salt, f"{self.password}\x00{self.email}", secret=secret, algorithm="sha256").hexdigest()
+
+
+class MFAMethod(models.Model):
+    """A second factor of a user's sign-in (Flagsmith's, from trench): only ``app``, TOTP (RFC 6238).
+
+    Made inactive by ``auth/app/activate/`` (which shows the secret) and activated by
+    ``auth/app/activate/confirm/`` with a first code. ``backup_codes`` holds keyed hashes
+    of the unused one-time backup codes, never the codes.
+    """
+
+    APP = "app"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mfa_methods")
+    name = models.CharField(max_length=32, default=APP)
+    secret = models.CharField(max_length=64)
+    is_active = models.BooleanField(default=False)
+    is_primary = models.BooleanField(default=False)
+    backup_codes = models.JSONField(default=list, blank=True)
+    # The TOTP time step of the last code accepted: a code is good once (no replay).
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "MFA method"
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="users_mfamethod_user_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.user}"

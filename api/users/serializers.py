@@ -89,3 +89,37 @@ class LoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     key = serializers.CharField(read_only=True)
+
+
+class EphemeralTokenSerializer(serializers.Serializer):
+    """``auth/login/``'s answer for an account with two-factor sign-in (Flagsmith's shape)."""
+
+    ephemeral_token = serializers.CharField(read_only=True)
+    method = serializers.CharField(read_only=True)
+
+
+class CodeLoginSerializer(serializers.Serializer):
+    ephemeral_token = serializers.CharField(max_length=1000)
+    code = serializers.CharField(max_length=100)
+
+
+class MFACodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=100)
+
+
+class MFAActivationSerializer(serializers.Serializer):
+    qr_link = serializers.CharField(read_only=True, help_text="otpauth:// URI for an authenticator app's QR code.")
+    secret = serializers.CharField(read_only=True, help_text="The same secret, to type in by hand.")
+
+
+class BackupCodesSerializer(serializers.Serializer):
+    backup_codes = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class MFAMethodSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    is_primary = serializers.BooleanField(read_only=True)
+
+
+class MFAErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(read_only=True)

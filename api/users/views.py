@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import View
 from djoser.views import UserViewSet as DjoserUserViewSet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,10 +23,21 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from core.throttling import ScopedRateThrottle
-from users import oauth
+from users import mfa, oauth
 from users.forms import InitialConfigurationForm
-from users.models import User
-from users.serializers import LoginSerializer, SendAccountLinkSerializer, TokenSerializer
+from users.models import MFAMethod, User
+from users.serializers import (
+    BackupCodesSerializer,
+    CodeLoginSerializer,
+    EphemeralTokenSerializer,
+    LoginSerializer,
+    MFAActivationSerializer,
+    MFACodeSerializer,
+    MFAErrorSerializer,
+    MFAMethodSerializer,
+    SendAccountLinkSerializer,
+    TokenSerializer,
+)
 from users.services import (
     InstallationAlreadyConfigured,
     configure_installation,
@@ -41,22 +53,126 @@ from users.services import (
 logger = logging.getLogger("banderole.users")
 
 
+LOGIN_RESPONSE = PolymorphicProxySerializer(
+    component_name="LoginResponse",
+    serializers=[TokenSerializer, EphemeralTokenSerializer],
+    resource_type_field_name=None,
+)
+
+
+def signed_in(request: Request, user: User) -> Response:
+    """Finish a sign-in: ``{"key": <new token>}``, or Flagsmith's second-step shape for 2FA users."""
+    if mfa.active_method(user) is not None:
+        return Response({"ephemeral_token": mfa.make_ephemeral_token(user), "method": MFAMethod.APP})
+    return token_response(request, user)
+
+
+def token_response(request: Request, user: User) -> Response:
+    key = issue_token(user)
+    user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+    return Response({"key": key})
+
+
 class LoginView(APIView):
-    """Email and password in, ``{"key": <token>}`` out, as Flagsmith's dashboard expects."""
+    """Email and password in, ``{"key": <token>}`` out, as Flagsmith's dashboard expects.
+
+    For an account with two-factor sign-in: ``{"ephemeral_token", "method"}``, to send with
+    a code to ``auth/login/code/``.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=LoginSerializer, responses=TokenSerializer)
+    @extend_schema(request=LoginSerializer, responses=LOGIN_RESPONSE)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        key = issue_token(user)
-        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"key": key})
+        return signed_in(request, serializer.validated_data["user"])
+
+
+class LoginWithCodeView(APIView):
+    """``auth/login/code/``: the second step of a two-factor sign-in; ``{"key": <token>}`` out."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "mfa_code"
+
+    @extend_schema(request=CodeLoginSerializer, responses={200: TokenSerializer, 401: MFAErrorSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = CodeLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = mfa.authenticate_second_factor(
+                serializer.validated_data["ephemeral_token"], serializer.validated_data["code"]
+            )
+        except mfa.MFAError as refused:
+            return Response({"error": str(refused)}, status=status.HTTP_401_UNAUTHORIZED)
+        return token_response(request, user)
+
+
+def _method_or_404(method: str) -> None:
+    if method != MFAMethod.APP:
+        raise NotFound("Only the app method (an authenticator app) is offered.")
+
+
+class MFAActivationView(APIView):
+    """``auth/app/activate/``: a new secret for an authenticator app, to confirm with a code."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: MFAActivationSerializer, 400: MFAErrorSerializer})
+    def post(self, request: Request, method: str, *args: Any, **kwargs: Any) -> Response:
+        _method_or_404(method)
+        try:
+            pending = mfa.start_activation(request.user)
+        except mfa.MFAError as refused:
+            return Response({"error": str(refused)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"qr_link": mfa.provisioning_uri(pending), "secret": pending.secret})
+
+
+class MFAConfirmActivationView(APIView):
+    """``auth/app/activate/confirm/``: a first code turns two-factor sign-in on; the backup codes, once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=MFACodeSerializer, responses=BackupCodesSerializer)
+    def post(self, request: Request, method: str, *args: Any, **kwargs: Any) -> Response:
+        _method_or_404(method)
+        serializer = MFACodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            codes = mfa.confirm_activation(request.user, serializer.validated_data["code"])
+        except mfa.MFAError as refused:
+            return Response({"code": [str(refused)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"backup_codes": codes})
+
+
+class MFADeactivationView(APIView):
+    """``auth/app/deactivate/``: turn two-factor sign-in off."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, 400: MFAErrorSerializer})
+    def post(self, request: Request, method: str, *args: Any, **kwargs: Any) -> Response:
+        _method_or_404(method)
+        try:
+            mfa.deactivate(request.user, method)
+        except mfa.MFAError as refused:
+            return Response({"error": str(refused)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MFAActiveMethodsView(APIView):
+    """``auth/mfa/user-active-methods/``: the caller's active second factors."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MFAMethodSerializer(many=True))
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(MFAMethodSerializer(mfa.active_methods(request.user), many=True).data)
 
 
 class LogoutView(APIView):
@@ -194,7 +310,7 @@ class GithubOAuthView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=GithubOAuthSerializer, responses=TokenSerializer)
+    @extend_schema(request=GithubOAuthSerializer, responses=LOGIN_RESPONSE)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not oauth.github_configured():
             return Response({"detail": "GitHub sign-in is not configured."}, status=status.HTTP_404_NOT_FOUND)
@@ -236,6 +352,4 @@ class GithubOAuthView(APIView):
             )
         if not user.is_active:
             return Response({"detail": "This account is disabled."}, status=status.HTTP_403_FORBIDDEN)
-        key = issue_token(user)
-        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"key": key})
+        return signed_in(request, user)

@@ -376,6 +376,15 @@ AXES_RESET_ON_SUCCESS = True
 # one every throttle uses: X-Forwarded-For only through the NUM_PROXIES trusted proxies.
 AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 
+# Two-factor sign-in (TOTP). The issuer is the name authenticator apps show beside the code.
+MFA_ISSUER_NAME = env_str("MFA_ISSUER_NAME", "Banderole")
+# How long the password step of a two-factor sign-in stays good for auth/login/code/.
+MFA_EPHEMERAL_TOKEN_SECONDS = env_int("MFA_EPHEMERAL_TOKEN_SECONDS", 15 * 60)
+# Wrong codes for one account before auth/login/code/ refuses it for that long.
+MFA_CODE_FAILURE_LIMIT = env_int("MFA_CODE_FAILURE_LIMIT", 10)
+MFA_BACKUP_CODE_COUNT = 5  # Flagsmith's number and length
+MFA_BACKUP_CODE_LENGTH = 10
+
 USER_CREATE_PERMISSIONS = env_list("USER_CREATE_PERMISSIONS", ["rest_framework.permissions.AllowAny"])
 ALLOW_REGISTRATION_WITHOUT_INVITE = env_bool("ALLOW_REGISTRATION_WITHOUT_INVITE", True)
 PREVENT_SIGNUP = env_bool("PREVENT_SIGNUP", False)
@@ -506,9 +515,11 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSION": "v1",
     "VERSION_PARAM": "version",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's Token and Session authentication, holding back members of an organisation
+        # that requires two-factor sign-in until they turn it on (docs/security.md).
+        "organisations.authentication.TokenAuthentication",
         "organisations.authentication.OrganisationAPIKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "organisations.authentication.SessionAuthentication",
     ],
     # Users and organisation API keys are throttled separately (no rate: unthrottled).
     "DEFAULT_THROTTLE_CLASSES": [
@@ -530,6 +541,7 @@ REST_FRAMEWORK = {
         "signup": env_str("SIGNUP_THROTTLE_RATE", "10000/min"),
         "invite": env_str("INVITE_THROTTLE_RATE", "10/min"),
         "password_reset": env_str("PASSWORD_RESET_THROTTLE_RATE", "5/min"),
+        "mfa_code": env_str("MFA_CODE_THROTTLE_RATE", "5/min"),  # Flagsmith's fixed rate
         "user": env_str("USER_THROTTLE_RATE", None),
         "master_api_key": env_str("MASTER_API_KEY_THROTTLE_RATE", None),
     },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qs
 
+import pyotp
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import override_settings
@@ -13,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
 from tests.receivers import HTTPReceiver, ReceivedRequest, Reply
-from users.models import User
+from users.models import MFAMethod, User
 from users.tests.factories import DEFAULT_PASSWORD
 
 URL = "/api/v1/auth/oauth/github/"
@@ -223,3 +224,14 @@ def test_github__over_login_throttle_rate__429(monkeypatch, anon_client, github)
     statuses = [anon_client.post(URL, {"access_token": "expired"}, format="json").status_code for _ in range(3)]
 
     assert statuses == [400, 400, 429]
+
+
+def test_github__account_with_two_factor__second_step_shape(anon_client, github) -> None:
+    anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+    user = User.objects.get(email="octo@example.com")
+    MFAMethod.objects.create(user=user, secret=pyotp.random_base32(), is_active=True, is_primary=True)
+
+    response = anon_client.post(URL, {"access_token": GOOD_CODE}, format="json")
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"ephemeral_token", "method"}
