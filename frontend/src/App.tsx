@@ -19,6 +19,7 @@ import { ProjectPermissionsPage } from "./pages/ProjectPermissions";
 import { ProjectHomePage, ProjectSettingsPage } from "./pages/ProjectSettings";
 import { ProjectsPage } from "./pages/Projects";
 import { SdkKeysPage } from "./pages/SdkKeys";
+import { SecurityPage } from "./pages/Security";
 import { SegmentEditorPage } from "./pages/SegmentEditor";
 import { SegmentsPage } from "./pages/Segments";
 import { CompareEnvironmentsPage } from "./pages/Compare";
@@ -40,6 +41,7 @@ export function App() {
   const screens: [string, ReactNode][] = [
     ["/", <HomePage />],
     ["/organisations", <OrganisationsPage />],
+    ["/account/security", <SecurityPage />],
     ["/organisations/:orgId/projects", <ProjectsPage />],
     ["/organisations/:orgId/members", <MembersPage />],
     ["/organisations/:orgId/permissions", <OrganisationPermissionsPage />],

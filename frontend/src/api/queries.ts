@@ -99,3 +99,20 @@ export function useGroupSummaries(orgId: number | undefined) {
 export function idsOf(items: unknown[] | undefined): number[] {
   return (items ?? []).map((item) => (typeof item === "number" ? item : Number((item as { id: number }).id)));
 }
+
+export const activeMethodsKey = ["mfa-active-methods"] as const;
+
+/** The caller's active second factors (``[]`` when two-factor sign-in is off). */
+export function useActiveMethods(enabled = true) {
+  return useQuery({
+    queryKey: activeMethodsKey,
+    queryFn: () => unwrap(api.GET("/api/v1/auth/mfa/user-active-methods/")),
+    enabled,
+  });
+}
+
+/** Names of the caller's organisations that require two-factor sign-in. */
+export function useOrganisationsRequiringTwoFactor(): string[] {
+  const organisations = useOrganisations();
+  return (organisations.data?.results ?? []).filter((org) => org.force_2fa).map((org) => org.name);
+}

@@ -1,8 +1,14 @@
 import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Select, Stack, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import type { ReactNode } from "react";
-import { Link, useLocation, useNavigate, useParams } from "react-router";
-import { useEnvironments, useOrganisations, useProject } from "../api/queries";
+import { Link, Navigate, useLocation, useNavigate, useParams } from "react-router";
+import {
+  useActiveMethods,
+  useEnvironments,
+  useOrganisations,
+  useOrganisationsRequiringTwoFactor,
+  useProject,
+} from "../api/queries";
 import { useAuth } from "../auth";
 import { useConfig } from "../context";
 
@@ -23,6 +29,11 @@ export function Layout({ children }: { children: ReactNode }) {
   const orgName = organisations.data?.results.find((org) => org.id === orgId)?.name;
   // The environment's banner (its settings' banner text and colour) on every page of it.
   const current = params.envKey ? environments.data?.find((item) => item.api_key === params.envKey) : undefined;
+  // An organisation that requires two-factor sign-in holds its members back until they
+  // enrol (the API refuses everything else): send them to the page where they can.
+  const requiring = useOrganisationsRequiringTwoFactor();
+  const methods = useActiveMethods(requiring.length > 0);
+  const mustEnrol = requiring.length > 0 && methods.data !== undefined && methods.data.length === 0;
 
   const link = (to: string, label: string, extra?: ReactNode, exact = false) => (
     <NavLink
@@ -35,6 +46,8 @@ export function Layout({ children }: { children: ReactNode }) {
       onClick={close}
     />
   );
+
+  if (mustEnrol && location.pathname !== "/account/security") return <Navigate to="/account/security" replace />;
 
   return (
     <AppShell
@@ -60,6 +73,9 @@ export function Layout({ children }: { children: ReactNode }) {
             <Text size="sm" c="dimmed" visibleFrom="sm" truncate maw={220}>
               {user?.email}
             </Text>
+            <Button component={Link} to="/account/security" variant="subtle" size="xs">
+              Security
+            </Button>
             <Button variant="subtle" size="xs" onClick={logOut}>
               Log out
             </Button>

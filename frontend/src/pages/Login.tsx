@@ -34,11 +34,17 @@ export function LoginPage() {
   const [params] = useSearchParams();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  // Set when the account has two-factor sign-in: the password step is done, a code is next.
+  const [ephemeralToken, setEphemeralToken] = useState<string | null>(null);
   const login = useMutation({
     mutationFn: () => unwrap(api.POST("/api/v1/auth/login/", { body: { email, password } })),
-    onSuccess: (data) => logIn(data.key),
+    onSuccess: (data) => {
+      if ("ephemeral_token" in data) setEphemeralToken(data.ephemeral_token);
+      else logIn(data.key);
+    },
   });
   if (token) return <Navigate to={safeNext(params.get("next"))} replace />;
+  if (ephemeralToken) return <CodeStep ephemeralToken={ephemeralToken} onRestart={() => setEphemeralToken(null)} />;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     login.mutate();
@@ -80,6 +86,50 @@ export function LoginPage() {
           </Anchor>
         </Text>
       )}
+    </AuthCard>
+  );
+}
+
+/** The second step of a two-factor sign-in: a code from the authenticator app, or a backup code. */
+function CodeStep({ ephemeralToken, onRestart }: { ephemeralToken: string; onRestart: () => void }) {
+  const { logIn } = useAuth();
+  const [code, setCode] = useState("");
+  const verify = useMutation({
+    mutationFn: () =>
+      unwrap(api.POST("/api/v1/auth/login/code/", { body: { ephemeral_token: ephemeralToken, code: code.trim() } })),
+    onSuccess: (data) => logIn(data.key),
+  });
+  return (
+    <AuthCard title="Two-factor sign-in">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          verify.mutate();
+        }}
+        noValidate
+      >
+        <Stack>
+          <Text size="sm">Enter the 6-digit code from your authenticator app, or one of your backup codes.</Text>
+          <TextInput
+            label="Authentication code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            required
+            value={code}
+            onChange={(event) => setCode(event.currentTarget.value)}
+            error={fieldError(verify.error, "code")}
+            data-autofocus
+            autoFocus
+          />
+          <FormError error={verify.error} fields={["code"]} />
+          <Button type="submit" loading={verify.isPending}>
+            Verify
+          </Button>
+        </Stack>
+      </form>
+      <Anchor component="button" type="button" size="sm" onClick={onRestart}>
+        Start again
+      </Anchor>
     </AuthCard>
   );
 }

@@ -1,9 +1,9 @@
-import { Alert, Anchor, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Group, Select, Stack, Switch, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap, type Schemas } from "../api/client";
-import { useOrganisations } from "../api/queries";
+import { keys, useOrganisations } from "../api/queries";
 import { useAuth } from "../auth";
 import { ConfirmButton, CopyField, ErrorMessage, FormError, Loading, PageTitle, fieldError } from "../components/common";
 
@@ -53,10 +53,29 @@ export function MembersPage() {
       unwrap(api.POST("/api/v1/organisations/{organisation_pk}/users/{id}/update-role/", { params: { path: { ...path, id: String(id) } }, body: { role: next } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["members", orgId] }),
   });
+  const force2fa = useMutation({
+    mutationFn: (value: boolean) =>
+      unwrap(api.PATCH("/api/v1/organisations/{id}/", { params: { path: { id: String(orgId) } }, body: { force_2fa: value } })),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.organisations }),
+  });
   return (
     <>
       <PageTitle title={organisation ? `Members of ${organisation.name}` : "Members"} />
       <Stack>
+        {isAdmin && organisation && (
+          <Card withBorder>
+            <Stack gap="xs">
+              <Switch
+                label="Require two-factor sign-in"
+                description="Members without it can only set it up (Account → Security) until they do."
+                checked={organisation.force_2fa ?? false}
+                disabled={force2fa.isPending}
+                onChange={(event) => force2fa.mutate(event.currentTarget.checked)}
+              />
+              <ErrorMessage error={force2fa.error} title="Not saved" />
+            </Stack>
+          </Card>
+        )}
         <Card withBorder>
           <Stack gap="sm">
             <Title order={4}>Members</Title>
