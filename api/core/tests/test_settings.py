@@ -508,7 +508,8 @@ def test_local_settings__shared_environment_cache__throttles_count_there(clean_e
 
     throttles = _throttle_cache_of(env)
 
-    assert throttles["BACKEND"] == "django.core.cache.backends.memcached.PyMemcacheCache"
+    # The environment cache's backend: Banderole's circuit-breaking subclass of Django's.
+    assert throttles["BACKEND"] == "core.memcached.PyMemcacheCache"
     assert throttles["LOCATION"] == "127.0.0.1:11211"
 
 
