@@ -29,6 +29,28 @@ describe("environment settings", () => {
     await waitFor(() => expect(sent).toEqual({ protected: true, allow_client_traits: false }));
   });
 
+  it("sets and clears the minimum approvals for a flag change", async () => {
+    const sent: unknown[] = [];
+    server.use(
+      http.patch(`${API}/environments/envkey123/`, async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json(environment);
+      }),
+      http.get(`${API}/environments/envkey123/webhooks/`, () => HttpResponse.json([])),
+      ...baseHandlers,
+    );
+    renderApp(SETTINGS);
+    const approvals = await screen.findByRole("textbox", { name: /^Minimum approvals/ });
+    await userEvent.type(approvals, "2");
+    await userEvent.click(screen.getByRole("button", { name: "Save environment settings" }));
+    await waitFor(() => expect(sent).toEqual([{ minimum_change_request_approvals: 2 }]));
+
+    await userEvent.clear(await screen.findByRole("textbox", { name: /^Minimum approvals/ }));
+    await userEvent.click(screen.getByRole("button", { name: "Save environment settings" }));
+
+    await waitFor(() => expect(sent).toEqual([{ minimum_change_request_approvals: 2 }, { minimum_change_request_approvals: null }]));
+  });
+
   it("explains a 403: which permission the change needs and whom to ask", async () => {
     server.use(
       http.patch(`${API}/environments/envkey123/`, () => HttpResponse.json({ detail: "You do not have permission to perform this action." }, { status: 403 })),

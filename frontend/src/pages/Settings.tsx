@@ -127,7 +127,23 @@ function EnvironmentForm({ environment, projectId }: { environment: Schemas["Env
             onChange={(event) => set({ use_identity_overrides_in_local_eval: event.currentTarget.checked })}
           />
         </Section>
-        <SaveError error={save.error} needs="admin rights on this environment (or on its project)" fields={["name", "banner_text", "banner_colour"]} />
+        <Section title="Change management">
+          <NumberInput
+            label="Minimum approvals for a flag change"
+            description="Empty: changes go live directly. A number: flag changes here need a change request with that many approvals (feature versioning must be on for this environment; docs/versioning.md)."
+            min={0}
+            allowDecimal={false}
+            value={value("minimum_change_request_approvals") ?? ""}
+            onChange={(next) => set({ minimum_change_request_approvals: next === "" ? null : Number(next) })}
+            error={fieldError(save.error, "minimum_change_request_approvals")}
+            w={320}
+          />
+        </Section>
+        <SaveError
+          error={save.error}
+          needs="admin rights on this environment (or on its project)"
+          fields={["name", "banner_text", "banner_colour", "minimum_change_request_approvals"]}
+        />
         <Group>
           <Button type="submit" disabled={Object.keys(draft).length === 0} loading={save.isPending}>
             Save environment settings
