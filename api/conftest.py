@@ -9,7 +9,9 @@ matrix (tests/test_permission_matrix.py) adds members with and without each key.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from core import replicas
+from core import outbound, replicas
 from documents.store import clear_compiled_environments
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
@@ -54,6 +56,36 @@ def _fresh_caches_and_replica_health():
     replicas.forget_unhealthy_replicas()
     yield
     replicas.reset_request_state()
+
+
+class FakeDNS(dict):
+    """Names a test makes resolvable (name -> addresses); nothing reaches a real resolver."""
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        host = host.strip("[]")
+        if host in self:
+            return list(self[host])
+        # A numeric host (127.0.0.1, ::1, 2130706433, 0x7f.1) is parsed locally, never looked up.
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    """Every test resolves names through this (``localhost`` is loopback), and may call loopback.
+
+    Webhook receivers in tests listen on 127.0.0.1, so loopback is allowed here;
+    the SSRF tests set ``WEBHOOK_ALLOWED_NETWORKS`` back to the empty default.
+    """
+    dns = FakeDNS(localhost=["127.0.0.1", "::1"])
+    monkeypatch.setattr(outbound, "resolve", dns.resolve)
+    monkeypatch.setattr(
+        settings,
+        "WEBHOOK_ALLOWED_NETWORKS",
+        [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")],
+        raising=False,
+    )
+    return dns
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,18 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core import outbound
 from webhooks.models import EnvironmentWebhook, OrganisationWebhook, WebhookDelivery
 
 
 def validate_webhook_url(value: str) -> str:
+    """An http(s) URL whose host resolves only to addresses the server may call."""
     if not value.lower().startswith(("http://", "https://")):
         raise serializers.ValidationError("Enter an http:// or https:// URL.")
+    try:
+        outbound.check(value)
+    except outbound.OutboundRefused as exc:
+        raise serializers.ValidationError(str(exc)) from exc
     return value
 
 

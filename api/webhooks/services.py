@@ -15,8 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditAction
+from core import outbound
 from core.audit import Audited
 from features.models import FeatureStateValue
 from webhooks.models import (
@@ -241,19 +240,23 @@ class Attempt:
 
 
 def post(url: str, body: bytes, secret: str, timeout: float | None = None) -> Attempt:
-    """POST the body once; a 2xx is success, anything else (or no answer) is an error."""
+    """POST the body once; a 2xx is success, anything else (or no answer) is an error.
+
+    The URL is vetted again here (``core.outbound``): one that now resolves to an
+    internal address is a failed attempt that never opens a connection.
+    """
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if secret:
         headers[SIGNATURE_HEADER] = sign(body, secret)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            return Attempt(response.status, "")
-    except urllib.error.HTTPError as exc:
-        return Attempt(exc.code, f"HTTP {exc.code}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Attempt(None, str(reason)[:500] or type(exc).__name__)
+        response = outbound.post(url, body, headers, timeout or settings.WEBHOOK_TIMEOUT_SECONDS)
+    except outbound.OutboundRefused as exc:
+        return Attempt(None, f"Refused: {exc}"[:500])
+    except Exception as exc:  # any transport failure (urllib3, ssl, socket) is "no answer"
+        return Attempt(None, str(exc)[:500] or type(exc).__name__)
+    if 200 <= response.status < 300:
+        return Attempt(response.status, "")
+    return Attempt(response.status, f"HTTP {response.status}")
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -346,4 +349,4 @@ def send_test(url: str, secret: str, scope_type: str) -> Attempt:
                 "timestamp": now,
             },
         }
-    return post(url, encode(payload).encode(), secret)
+    return post(url, encode(payload).encode(), secret, settings.WEBHOOK_TEST_TIMEOUT_SECONDS)

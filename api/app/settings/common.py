@@ -503,6 +503,22 @@ WEBHOOK_BACKOFF_BASE = env_float("WEBHOOK_BACKOFF_BASE", 2.0)
 WEBHOOK_BACKOFF_RETRIES = env_int("WEBHOOK_BACKOFF_RETRIES", 3)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
 WEBHOOK_POLL_SECONDS = env_float("WEBHOOK_POLL_SECONDS", 5.0)
+# Networks webhooks may call although they are internal (loopback, private, link-local …):
+# empty by default, so a webhook URL can reach only public addresses (core.outbound).
+WEBHOOK_ALLOWED_NETWORKS = []
+for _cidr in env_list("WEBHOOK_ALLOWED_NETWORKS", []):
+    try:
+        WEBHOOK_ALLOWED_NETWORKS.append(ipaddress.ip_network(_cidr, strict=False))
+    except ValueError as _exc:
+        raise ConfigurationError(
+            "WEBHOOK_ALLOWED_NETWORKS", _cidr, "comma-separated CIDRs such as 10.1.0.0/16"
+        ) from _exc
+# A test send answers within the request, so it waits at most this long (at most 5 s).
+WEBHOOK_TEST_TIMEOUT_SECONDS = env_float("WEBHOOK_TEST_TIMEOUT_SECONDS", 5.0)
+if not 0 < WEBHOOK_TEST_TIMEOUT_SECONDS <= 5:
+    raise ConfigurationError(
+        "WEBHOOK_TEST_TIMEOUT_SECONDS", str(WEBHOOK_TEST_TIMEOUT_SECONDS), "a number of seconds above 0, at most 5"
+    )
 if WEBHOOK_BACKOFF_BASE < 1:
     raise ConfigurationError("WEBHOOK_BACKOFF_BASE", str(WEBHOOK_BACKOFF_BASE), "a number of at least 1")
 if WEBHOOK_BACKOFF_RETRIES < 0:

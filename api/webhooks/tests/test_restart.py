@@ -38,7 +38,12 @@ print(json.dumps({"token": Token.objects.create(user=admin).key, "env": environm
 
 @pytest.mark.slow
 def test_webhook__queued_by_stopped_server__delivered_by_next_server(tmp_path: Path) -> None:
-    database = {"ALLOW_SQLITE_IN_PRODUCTION": "true", "SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+    database = {
+        "ALLOW_SQLITE_IN_PRODUCTION": "true",
+        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        # The receiver is on loopback, which webhooks may call only when allowed.
+        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+    }
     env = subprocess_env(
         DJANGO_SETTINGS_MODULE="app.settings.production",
         DJANGO_SECRET_KEY="e2e-test-secret-key-long-enough-for-production-settings",
