@@ -6,6 +6,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Environment documents"
 
     def ready(self) -> None:
-        from documents import signals
+        from documents import evaluation, signals
 
         signals.connect()
+        evaluation.install_bounded_regex()

@@ -15,9 +15,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from flag_engine.engine import get_evaluation_result
+from flag_engine.segments import constants as engine_constants
+from flag_engine.segments import evaluator as engine_evaluator
 
+from core import bounded_regex
 from documents.compiler import CompiledEnvironment, identity_overrides_segment
 from identities.models import Identity
+
+
+def regex_matches(segment_value: str | None, context_value: Any) -> bool:
+    """The engine's REGEX operator (``re.compile(value).match(str(trait))``) in bounded time."""
+    return context_value is not None and bounded_regex.match(str(segment_value), str(context_value))
+
+
+def install_bounded_regex() -> None:
+    """Make the engine run REGEX conditions through ``core.bounded_regex`` (same answers, bounded time).
+
+    The engine looks its matchers up in ``MATCHERS_BY_OPERATOR`` for every condition, so
+    replacing that one entry changes how REGEX is run and nothing else; everything that
+    evaluates (the SDK API, Unleash, OFREP, the dashboard) goes through it.
+    """
+    engine_evaluator.MATCHERS_BY_OPERATOR[engine_constants.REGEX] = regex_matches
 
 
 def visible(compiled: CompiledEnvironment, name: str, enabled: bool, is_server_key: bool) -> bool:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +7,7 @@ from django.db.models import Count, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import bounded_regex
 from environments.models import Environment
 from features import services
 from features.models import (
@@ -333,7 +333,7 @@ class FeatureSerializer(serializers.ModelSerializer):
         project = self._project()
         # Wrapped in ^…$ as Flagsmith does (projects/models.py:200), not re.fullmatch: for a
         # pattern like "a|b" the two differ, and names Flagsmith took must stay valid here.
-        if project.feature_name_regex and re.match(f"^{project.feature_name_regex}$", name) is None:
+        if project.feature_name_regex and not bounded_regex.match(f"^{project.feature_name_regex}$", name):
             raise serializers.ValidationError(
                 f"The name must match the project's pattern {project.feature_name_regex}."
             )

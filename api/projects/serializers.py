@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import re
-
 from rest_framework import serializers
 
+from core import bounded_regex
 from organisations.models import Organisation
 from projects.models import Project
 
@@ -64,10 +63,10 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def validate_feature_name_regex(self, value: str | None) -> str | None:
         if value:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise serializers.ValidationError(f"Not a valid regular expression: {exc}") from exc
+            # Feature names are matched against the pattern wrapped in ^…$ (features.serializers).
+            reason = bounded_regex.refusal(f"^{value}$") or bounded_regex.refusal(value)
+            if reason is not None:
+                raise serializers.ValidationError(reason)
         return value
 
     def get_fields(self) -> dict[str, serializers.Field]:

@@ -7,7 +7,6 @@ environment of the project, so SDKs see the whole change or none of it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core import bounded_regex
 from core.audit import AuditAction, record, snapshot
 from environments.versions import mark_environments_changed
 from projects.models import Project
@@ -60,10 +60,9 @@ def condition_errors(operator: str, property_: str | None, value: str | None) ->
     if len(value) > settings.SEGMENT_CONDITION_VALUE_LIMIT:
         errors["value"] = f"A condition value may have at most {settings.SEGMENT_CONDITION_VALUE_LIMIT} characters."
     elif operator == ConditionOperator.REGEX:
-        try:
-            re.compile(value)
-        except (re.error, RecursionError, OverflowError) as exc:
-            errors["value"] = f"Not a valid regular expression: {exc}."
+        reason = bounded_regex.refusal(value)
+        if reason is not None:
+            errors["value"] = reason
     elif operator == ConditionOperator.MODULO and _modulo_divides_by_zero(value):
         errors["value"] = "A MODULO divisor cannot be 0."
     return errors

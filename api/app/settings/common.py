@@ -584,6 +584,13 @@ REQUIRE_AUTHENTICATION_FOR_API_DOCS = env_bool("REQUIRE_AUTHENTICATION_FOR_API_D
 # Flagsmith's limits (reference §2.1): characters per condition value, conditions per segment.
 SEGMENT_CONDITION_VALUE_LIMIT = env_int("SEGMENT_CONDITION_VALUE_LIMIT", 1000)
 SEGMENT_RULES_CONDITIONS_LIMIT = env_int("SEGMENT_RULES_CONDITIONS_LIMIT", 100)
+# How long a regular expression (segment REGEX condition, feature_name_regex) that RE2 cannot
+# run for a value may take before the value counts as not matching (core.bounded_regex).
+REGEX_TIMEOUT_SECONDS = env_float("REGEX_TIMEOUT_SECONDS", 0.01)
+if not 0 < REGEX_TIMEOUT_SECONDS <= 5:
+    raise ConfigurationError(
+        "REGEX_TIMEOUT_SECONDS", str(REGEX_TIMEOUT_SECONDS), "a number of seconds above 0, at most 5"
+    )
 
 # --- Other flag protocols ----------------------------------------------------------
 # What GET /ofrep/v1/configuration tells OFREP providers is the shortest poll of the bulk
