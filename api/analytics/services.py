@@ -25,8 +25,9 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import F
+from django.db.models.functions import Least
 
 from analytics.models import FeatureEvaluationBucket
 
@@ -40,6 +41,13 @@ class EvaluationCount:
     identity_identifier: str = ""
     enabled_when_evaluated: bool | None = None
 
+
+# Bounds that keep every sum storable (a bucket is a signed 64-bit integer in PostgreSQL):
+# one reported count (SDKs count in unsigned 32 bits, Unleash's too), one bucket's sum in
+# one flush, and a stored bucket, which stops growing there rather than overflow.
+MAX_COUNT = 2**32 - 1
+MAX_FLUSH_COUNT = 2**48
+MAX_STORED_COUNT = 2**62
 
 # (environment_id, feature_name, identity_identifier, enabled_when_evaluated, bucket_start) -> count
 BucketKey = tuple[int, str, str, bool | None, datetime]
@@ -63,14 +71,14 @@ def record_evaluations(environment_id: int, counts: list[EvaluationCount], now: 
         }
     )
     for item in counts:
-        keys[
-            (environment_id, item.feature_name, item.identity_identifier, item.enabled_when_evaluated, bucket_start)
-        ] += item.count
+        key = (environment_id, item.feature_name, item.identity_identifier, item.enabled_when_evaluated, bucket_start)
+        keys[key] = min(keys[key] + min(item.count, MAX_COUNT), MAX_FLUSH_COUNT)
     if settings.FEATURE_EVALUATION_CACHE_SECONDS <= 0:
         write_buckets(keys)
         return
     with _buffer_lock:
-        _buffer.update(keys)
+        for key, count in keys.items():
+            _buffer[key] = min(_buffer[key] + count, MAX_FLUSH_COUNT)
     _ensure_flusher()
 
 
@@ -87,9 +95,12 @@ def write_buckets(counts: Counter[BucketKey]) -> None:
                 "enabled_when_evaluated": enabled,
                 "bucket_start": bucket_start,
             }
-            updated = FeatureEvaluationBucket.objects.filter(**bucket).update(count=F("count") + count)
+            count = min(count, MAX_FLUSH_COUNT)
+            updated = FeatureEvaluationBucket.objects.filter(**bucket).update(
+                count=Least(F("count") + count, MAX_STORED_COUNT)
+            )
             if not updated:
-                FeatureEvaluationBucket.objects.create(**bucket, count=count)
+                FeatureEvaluationBucket.objects.create(**bucket, count=min(count, MAX_STORED_COUNT))
     if settings.INFLUXDB_ENABLED:
         write_to_influxdb(counts)
 
@@ -103,13 +114,32 @@ def flush() -> int:
         return 0
     try:
         write_buckets(pending)
-    except Exception:
+    except (OperationalError, InterfaceError):
         # The database is away: keep the counts for the next flush rather than drop them.
         logger.exception("Could not store %s flag evaluation buckets; keeping them for the next flush", len(pending))
         with _buffer_lock:
-            _buffer.update(pending)
+            for key, count in pending.items():
+                _buffer[key] = min(_buffer[key] + count, MAX_FLUSH_COUNT)
         return 0
+    except Exception:
+        # Something in the batch cannot be stored: store the rest one by one and drop what
+        # fails, so one bad bucket never keeps every later flush failing.
+        logger.exception("Could not store %s flag evaluation buckets at once; storing them one by one", len(pending))
+        return _write_each(pending)
     return len(pending)
+
+
+def _write_each(pending: Counter[BucketKey]) -> int:
+    written = 0
+    for key, count in pending.items():
+        try:
+            write_buckets(Counter({key: count}))
+            written += 1
+        except Exception:
+            logger.warning(
+                "Dropped %s evaluations of %r (environment %s): they could not be stored", count, key[1], key[0]
+            )
+    return written
 
 
 def _ensure_flusher() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from core.serializers import RejectUnknownFieldsMixin
@@ -25,6 +26,15 @@ class IdentifyRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     )
     transient = serializers.BooleanField(required=False, default=False)
     traits = TraitInputSerializer(many=True, required=False, allow_null=True)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Counted before the traits are validated one by one: a huge list costs no per-item work.
+        traits = data.get("traits") if isinstance(data, dict) else None
+        if isinstance(traits, list) and len(traits) > settings.MAX_TRAITS_PER_REQUEST:
+            raise serializers.ValidationError(
+                {"traits": [f"A request may carry at most {settings.MAX_TRAITS_PER_REQUEST} traits."]}
+            )
+        return super().to_internal_value(data)
 
     def validate_traits(self, traits: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         keys = [trait["trait_key"] for trait in traits or []]
@@ -64,4 +74,5 @@ class EvaluationReportSerializer(RejectUnknownFieldsMixin, serializers.Serialize
 
 
 class EvaluationReportsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    evaluations = EvaluationReportSerializer(many=True)
+    # Far more than one SDK flush holds; a longer list is refused before its items are read.
+    evaluations = EvaluationReportSerializer(many=True, max_length=10_000)

@@ -6,12 +6,16 @@ the Unleash and OFREP endpoints and the dashboard.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from rest_framework import exceptions
 
 from documents import caching
 from documents.compiler import CompiledEnvironment, dumps_json
@@ -95,10 +99,36 @@ def find_identity(environment_id: int, identifier: str) -> StoredIdentity | None
     return stored
 
 
-def get_or_create_identity(environment_id: int, identifier: str) -> StoredIdentity:
+_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _allow_identity_creation(throttle_key: str) -> bool:
+    """One more identity created with this key within ``SDK_IDENTITY_CREATE_THROTTLE_RATE``'s window?"""
+    count, _, period = settings.SDK_IDENTITY_CREATE_THROTTLE_RATE.partition("/")
+    seconds = _PERIOD_SECONDS[period[0]]
+    window = int(time.time() // seconds)
+    cache_key = f"sdk-identity-create:{throttle_key}:{window}"
+    # A fixed window: add() starts it, incr() counts (atomic in memcached and Redis).
+    cache.add(cache_key, 0, seconds + 1)
+    try:
+        created = cache.incr(cache_key)
+    except ValueError:  # expired between the two calls
+        cache.set(cache_key, 1, seconds + 1)
+        created = 1
+    return created <= int(count)
+
+
+class IdentityCreationThrottled(exceptions.Throttled):
+    default_detail = "Too many new identities for this key; try again later."
+
+
+def get_or_create_identity(environment_id: int, identifier: str, throttle_key: str | None = None) -> StoredIdentity:
+    """The stored identity, created when new; ``throttle_key`` (the SDK key's hash) counts creations."""
     stored = find_identity(environment_id, identifier)
     if stored is not None:
         return stored
+    if settings.SDK_IDENTITY_CREATE_THROTTLE_RATE and throttle_key and not _allow_identity_creation(throttle_key):
+        raise IdentityCreationThrottled()
     try:
         with transaction.atomic():
             identity = Identity.objects.create(environment_id=environment_id, identifier=identifier)
@@ -168,6 +198,10 @@ def store_traits(identity: StoredIdentity, traits: dict[str, Any]) -> None:
     ]
     if not (to_delete or to_create or to_update):
         return
+    if to_create and len(identity.traits) - len(to_delete) + len(to_create) > settings.MAX_TRAITS_PER_IDENTITY:
+        raise exceptions.ValidationError(
+            {"traits": [f"An identity may have at most {settings.MAX_TRAITS_PER_IDENTITY} traits."]}
+        )
     _identity_changed(identity)
     # No savepoint of its own: callers hold the transaction, and a savepoint costs two round trips.
     with transaction.atomic(savepoint=False):

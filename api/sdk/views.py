@@ -330,7 +330,7 @@ class IdentitiesView(SDKView):
             if request.query_params.get("transient"):
                 stored = services.find_identity(environment_id, identifier)
             else:
-                stored = services.get_or_create_identity(environment_id, identifier)
+                stored = services.get_or_create_identity(environment_id, identifier, self.key_auth.key_hash)
         traits = {key: value for key, (_, value) in stored.traits.items()} if stored else {}
         identity = IdentityToEvaluate(identifier, traits, stored.id if stored else None)
         response = self._respond(request, identity, stored.traits if stored else {}, {})
@@ -366,7 +366,7 @@ class IdentitiesView(SDKView):
             unsaved = {trait["trait_key"]: (trait["trait_value"], True) for trait in incoming}
         else:
             with transaction.atomic():
-                stored = services.get_or_create_identity(compiled.environment_id, identifier)
+                stored = services.get_or_create_identity(compiled.environment_id, identifier, self.key_auth.key_hash)
                 to_store = {t["trait_key"]: t["trait_value"] for t in incoming if not t["transient"]}
                 if compiled.persist_trait_data:
                     services.store_traits(stored, to_store)
@@ -435,7 +435,7 @@ class TraitsView(TraitWritingView):
         data = body.validated_data
         identifier = data["identity"]["identifier"]
         with transaction.atomic():
-            stored = services.get_or_create_identity(compiled.environment_id, identifier)
+            stored = services.get_or_create_identity(compiled.environment_id, identifier, self.key_auth.key_hash)
             services.store_traits(stored, {data["trait_key"]: data["trait_value"]})
         return Response(_trait_response(identifier, data["trait_key"], data["trait_value"]))
 
@@ -446,6 +446,10 @@ class TraitsBulkView(TraitWritingView):
     @extend_schema(tags=["sdk"], request=TraitRequestSerializer(many=True), responses={200: dict})
     def put(self, request: Request, version: str) -> Any:
         compiled = self.check_trait_writes()
+        if isinstance(request.data, list) and len(request.data) > settings.MAX_TRAITS_PER_REQUEST:
+            raise exceptions.ValidationError(
+                {"detail": f"A request may carry at most {settings.MAX_TRAITS_PER_REQUEST} traits.", "errors": []}
+            )
         body = TraitRequestSerializer(data=request.data, many=True)
         if not isinstance(request.data, list) or not body.is_valid():
             raise exceptions.ValidationError(
@@ -456,7 +460,7 @@ class TraitsBulkView(TraitWritingView):
             by_identity.setdefault(item["identity"]["identifier"], {})[item["trait_key"]] = item["trait_value"]
         with transaction.atomic():
             for identifier, traits in by_identity.items():
-                stored = services.get_or_create_identity(compiled.environment_id, identifier)
+                stored = services.get_or_create_identity(compiled.environment_id, identifier, self.key_auth.key_hash)
                 services.store_traits(stored, traits)
         return Response(
             [
@@ -476,7 +480,9 @@ class IncrementTraitView(TraitWritingView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         with transaction.atomic():
-            stored = services.get_or_create_identity(compiled.environment_id, data["identifier"])
+            stored = services.get_or_create_identity(
+                compiled.environment_id, data["identifier"], self.key_auth.key_hash
+            )
             try:
                 value = services.increment_trait(stored, data["trait_key"], data["increment_by"])
             except TypeError:
@@ -495,14 +501,14 @@ def _without_variant(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _stored_identity(
-    compiled: CompiledEnvironment, identifier: str
+    compiled: CompiledEnvironment, identifier: str, throttle_key: str
 ) -> tuple[IdentityToEvaluate, services.StoredIdentity]:
     """The identity to evaluate for an identifier in the path, created when new."""
     if len(identifier) > IDENTIFIER_LIMIT:
         raise exceptions.ValidationError(
             {"identifier": [f"Ensure this field has no more than {IDENTIFIER_LIMIT} characters."]}
         )
-    stored = services.get_or_create_identity(compiled.environment_id, identifier)
+    stored = services.get_or_create_identity(compiled.environment_id, identifier, throttle_key)
     return IdentityToEvaluate(identifier, {key: value for key, (_, value) in stored.traits.items()}, stored.id), stored
 
 
@@ -518,7 +524,7 @@ class IdentityFlagsView(SDKView):
     @extend_schema(tags=["sdk"], deprecated=True, responses={200: dict}, operation_id="sdk_v1_identity_flags")
     def get(self, request: Request, version: str, identifier: str) -> Any:
         compiled = self.get_compiled()
-        identity, _ = _stored_identity(compiled, identifier)
+        identity, _ = _stored_identity(compiled, identifier, self.key_auth.key_hash)
         flags = _without_variant(evaluate_identity(compiled, identity, self.key_auth.is_server_key))
         metrics.IDENTITY_EVALUATION.inc()
         if (name := _feature_param(request)) is not None:
@@ -538,7 +544,7 @@ class IdentityWithSegmentsView(SDKView):
     @extend_schema(tags=["sdk"], deprecated=True, responses={200: dict}, operation_id="sdk_v1_identity_with_segments")
     def get(self, request: Request, version: str, identifier: str) -> Any:
         compiled = self.get_compiled()
-        identity, stored = _stored_identity(compiled, identifier)
+        identity, stored = _stored_identity(compiled, identifier, self.key_auth.key_hash)
         flags, segment_ids = evaluate_identity_and_segments(compiled, identity, self.key_auth.is_server_key)
         metrics.IDENTITY_EVALUATION.inc()
         traits = [] if compiled.hide_sensitive_data else services.trait_items(stored.traits, {})
@@ -570,7 +576,7 @@ class IdentityTraitView(TraitWritingView):
         body.is_valid(raise_exception=True)
         value = body.validated_data["trait_value"]
         with transaction.atomic():
-            stored = services.get_or_create_identity(compiled.environment_id, identifier)
+            stored = services.get_or_create_identity(compiled.environment_id, identifier, self.key_auth.key_hash)
             services.store_traits(stored, {trait_key: value})
         trait_id = stored.traits[trait_key][0] if trait_key in stored.traits else None
         return Response({"id": trait_id, "trait_key": trait_key, "trait_value": value, "transient": False})

@@ -7,9 +7,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from analytics import services as analytics_services
+
 # Unleash SDKs and Edge count in unsigned 32-bit integers: a larger count is no SDK's, and
 # would only poison the analytics buffer (its flush could never write the sum).
-MAX_COUNT = 2**32 - 1
+MAX_COUNT = analytics_services.MAX_COUNT
 # Edge sends one batch per environment, cut to a bounded size; these are far above it.
 MAX_BULK_METRICS = 10_000
 MAX_BULK_APPLICATIONS = 1_000

@@ -592,6 +592,28 @@ if not 0 < REGEX_TIMEOUT_SECONDS <= 5:
         "REGEX_TIMEOUT_SECONDS", str(REGEX_TIMEOUT_SECONDS), "a number of seconds above 0, at most 5"
     )
 
+# --- Bounds on what SDKs send (docs/security.md#input-limits) ----------------------
+# Traits one SDK request may carry (POST identities/, PUT traits/bulk/), and traits one
+# identity may have; past either the request is refused with a 400 and nothing is written.
+MAX_TRAITS_PER_REQUEST = env_int("MAX_TRAITS_PER_REQUEST", 1000)
+MAX_TRAITS_PER_IDENTITY = env_int("MAX_TRAITS_PER_IDENTITY", 1000)
+for _name, _limit in (
+    ("MAX_TRAITS_PER_REQUEST", MAX_TRAITS_PER_REQUEST),
+    ("MAX_TRAITS_PER_IDENTITY", MAX_TRAITS_PER_IDENTITY),
+):
+    if _limit < 1:
+        raise ConfigurationError(_name, str(_limit), "an integer of at least 1")
+# New identities an environment key may create through the SDK API, as DRF rates
+# ("1000/min", "50/s"); unset: no limit. Counted in the default cache (per process unless
+# a shared cache is configured, like every throttle).
+SDK_IDENTITY_CREATE_THROTTLE_RATE = env_str("SDK_IDENTITY_CREATE_THROTTLE_RATE", None)
+if SDK_IDENTITY_CREATE_THROTTLE_RATE is not None:
+    _count, _, _period = SDK_IDENTITY_CREATE_THROTTLE_RATE.partition("/")
+    if not (_count.isdigit() and int(_count) > 0 and _period[:1] in ("s", "m", "h", "d")):
+        raise ConfigurationError(
+            "SDK_IDENTITY_CREATE_THROTTLE_RATE", SDK_IDENTITY_CREATE_THROTTLE_RATE, "a rate such as 1000/min or 50/s"
+        )
+
 # --- Other flag protocols ----------------------------------------------------------
 # What GET /ofrep/v1/configuration tells OFREP providers is the shortest poll of the bulk
 # endpoint worth making: each process re-checks versions at most once a second.
