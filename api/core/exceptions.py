@@ -17,7 +17,10 @@ logger = logging.getLogger("banderole.api")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RecursionError):
+        # JSON nested past Python's recursion limit, while parsing or reading it: the body's fault.
+        exc = exceptions.ParseError("JSON parse error - the body is nested too deeply.")
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, Http404):

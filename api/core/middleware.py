@@ -54,3 +54,15 @@ class VersionHeaderMiddleware:
         response = self.get_response(request)
         response["Banderole-Version"] = settings.BANDEROLE_VERSION
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or query string is a 400: PostgreSQL cannot store or compare one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            return JsonResponse({"detail": "The URL may not contain a NUL character (%00)."}, status=400)
+        return self.get_response(request)

@@ -65,6 +65,7 @@ class TraitValueField(serializers.Field):
         "too_long": f"A trait value may have at most {TRAIT_STRING_VALUE_LIMIT} characters.",
         "out_of_range": f"An integer trait must be between {MIN_64_BIT_INTEGER} and {MAX_64_BIT_INTEGER}.",
         "not_finite": "A float trait must be a finite number.",
+        "nul": "A trait value may not contain a NUL character.",
     }
 
     def to_representation(self, value: Any) -> Any:
@@ -84,6 +85,8 @@ class TraitValueField(serializers.Field):
         text = data if isinstance(data, str) else str(data)
         if len(text) > TRAIT_STRING_VALUE_LIMIT:
             self.fail("too_long")
+        if "\x00" in text:
+            self.fail("nul")
         return text
 
 

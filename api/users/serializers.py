@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from djoser.serializers import SendEmailResetSerializer as DjoserSendEmailResetSerializer
+from djoser.serializers import SetUsernameSerializer as DjoserSetUsernameSerializer
 from djoser.serializers import UserCreateSerializer as DjoserUserCreateSerializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
@@ -123,3 +124,16 @@ class MFAMethodSerializer(serializers.Serializer):
 
 class MFAErrorSerializer(serializers.Serializer):
     error = serializers.CharField(read_only=True)
+
+
+class SetEmailSerializer(DjoserSetUsernameSerializer):
+    """``auth/users/set_email/``: the new address may not be another user's, in any case."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        email = User.objects.normalize_email(attrs["email"])
+        user = self.context["request"].user
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise serializers.ValidationError({"new_email": ["A user with this email already exists."]})
+        attrs["email"] = email
+        return attrs

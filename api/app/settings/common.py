@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     *(["django.middleware.gzip.GZipMiddleware"] if ENABLE_GZIP_COMPRESSION else []),
+    "core.middleware.RefuseNulMiddleware",
     "core.middleware.DatabaseRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -422,6 +423,7 @@ DJOSER = {
         "user_create": "users.serializers.UserCreateSerializer",
         "user": "users.serializers.CurrentUserSerializer",
         "current_user": "users.serializers.CurrentUserSerializer",
+        "set_username": "users.serializers.SetEmailSerializer",
     },
     "PERMISSIONS": {
         "user_create": USER_CREATE_PERMISSIONS,
