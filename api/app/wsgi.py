@@ -26,6 +26,14 @@ if getattr(settings, "SECRET_KEY_WAS_GENERATED", False):
         "or signed links and sessions will not survive a restart.",
         file=sys.stderr,
     )
+if getattr(settings, "CONSOLE_EMAIL_IN_PRODUCTION", False):
+    # Production settings without EMAIL_BACKEND: say where the mail goes.
+    print(
+        "WARNING: EMAIL_BACKEND is not set, so email (invitations, password-reset and activation "
+        "links) is written to this server's log instead of being sent. Set EMAIL_BACKEND "
+        "(docs/configuration.md#email), and keep the log private until then.",
+        file=sys.stderr,
+    )
 
 from django.core.cache import caches
 from django.db import connections

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from app.envvars import ConfigurationError
 from app.settings.common import *
-from app.settings.common import SECRET_KEY_WAS_GENERATED, SECURE_SSL_REDIRECT, USING_SQLITE_DEFAULT, env_bool, env_int
+from app.settings.common import (
+    EMAIL_BACKEND,
+    SECRET_KEY_WAS_GENERATED,
+    SECURE_SSL_REDIRECT,
+    USING_SQLITE_DEFAULT,
+    env_bool,
+    env_int,
+)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -30,3 +37,6 @@ REST_FRAMEWORK["PAGE_SIZE"] = env_int("PAGE_SIZE", 999)
 # Secure by default in production; always when DJANGO_SECURE_SSL_REDIRECT is on.
 SESSION_COOKIE_SECURE = env_bool("USE_SECURE_COOKIES", True) or SECURE_SSL_REDIRECT
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Mail printed to the console lands in the server log, password-reset links included:
+# app.wsgi says so at start-up (app.settings.common.warn_about_console_email).
+CONSOLE_EMAIL_IN_PRODUCTION = EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
