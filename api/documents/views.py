@@ -6,6 +6,7 @@ their routes sit under ``environments/{key}/`` beside the environment's own.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpResponse
@@ -16,19 +17,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from documents.compiler import dumps_json
 from documents.evaluation import IdentityToEvaluate, effective_flags
 from documents.store import get_compiled_environment
 from environments.models import Environment
 from identities.models import Trait
 from identities.views import IdentityNestedMixin
-from permissions.access import HasPermission
+from permissions.access import HasPermission, holds
 from permissions.models import VIEW_IDENTITIES
 
 
 class EnvironmentDocumentView(APIView):
     """The environment document SDKs download for local evaluation, for members to inspect."""
 
-    # environments/{api_key}/document/: VIEW_ENVIRONMENT, which is also who sees the environment.
+    # environments/{api_key}/document/: VIEW_ENVIRONMENT, which is also who sees the environment;
+    # identity overrides only with VIEW_IDENTITIES too.
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["environments"], responses={200: dict})
@@ -37,7 +40,12 @@ class EnvironmentDocumentView(APIView):
             Environment.objects.for_user(request.user).select_related("project__organisation"), api_key=api_key
         )
         compiled = get_compiled_environment(environment)
-        return HttpResponse(compiled.document_json, content_type="application/json")
+        if holds(request.user, environment, VIEW_IDENTITIES):
+            return HttpResponse(compiled.document_json, content_type="application/json")
+        # Identity overrides name identities and their values: only for who may see identities.
+        document = json.loads(compiled.document_json)
+        document["identity_overrides"] = []
+        return HttpResponse(dumps_json(document), content_type="application/json")
 
 
 _ENVIRONMENT_KEY = OpenApiParameter("environment_api_key", str, OpenApiParameter.PATH)

@@ -26,6 +26,8 @@ class EnvironmentWebhookSerializer(serializers.ModelSerializer):
         model = EnvironmentWebhook
         fields = ["id", "url", "enabled", "secret", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        # The signing secret is set, never shown again (docs/security.md#webhook-secrets).
+        extra_kwargs = {"secret": {"write_only": True}}
 
 
 class OrganisationWebhookSerializer(serializers.ModelSerializer):
@@ -35,6 +37,7 @@ class OrganisationWebhookSerializer(serializers.ModelSerializer):
         model = OrganisationWebhook
         fields = ["id", "name", "url", "enabled", "secret", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"secret": {"write_only": True}}
 
 
 class WebhookScopeSerializer(serializers.Serializer):

@@ -314,3 +314,23 @@ def test_test_timeout__over_five_seconds__start_up_fails() -> None:
     result = settings_start_up(WEBHOOK_TEST_TIMEOUT_SECONDS="30")
     assert result.returncode != 0
     assert "WEBHOOK_TEST_TIMEOUT_SECONDS='30.0' is invalid" in result.stderr
+
+
+# --- Secrets are write-only ---------------------------------------------------------------------
+
+
+def test_webhook_api__secret__never_returned_still_signs(admin_client, admin_user, environment, organisation) -> None:
+    for path in (
+        f"/api/v1/environments/{environment.api_key}/webhooks/",
+        f"/api/v1/organisations/{organisation.id}/webhooks/",
+    ):
+        created = admin_client.post(path, {"url": "http://127.0.0.1:9/h", "secret": "top-secret"}, format="json")
+        assert created.status_code == 201, created.content
+        hook_id = created.json()["id"]
+        updated = admin_client.patch(f"{path}{hook_id}/", {"enabled": False}, format="json")
+        for response in (created, updated, admin_client.get(path), admin_client.get(f"{path}{hook_id}/")):
+            assert response.status_code in (200, 201)
+            assert "top-secret" not in response.content.decode()
+            assert "secret" not in (response.json()[0] if isinstance(response.json(), list) else response.json())
+    # The secret is kept (an update without it leaves it) and still signs deliveries.
+    assert EnvironmentWebhook.objects.get().secret == "top-secret"
