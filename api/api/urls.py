@@ -4,7 +4,7 @@ Views branch on ``request.version`` where a contract differs between versions.
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView, SpectacularYAMLAPIView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView, SpectacularYAMLAPIView
 
 from core.docs import docs_permission_classes
 
@@ -34,7 +34,8 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="schema-json", permission_classes=docs_permission_classes()),
+        # The split view serves its start-up script as a file: the Content-Security-Policy allows no inline script.
+        SpectacularSwaggerSplitView.as_view(url_name="schema-json", permission_classes=docs_permission_classes()),
         name="swagger-ui",
     ),
 ]

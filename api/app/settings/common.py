@@ -75,6 +75,15 @@ ALLOWED_ADMIN_IP_ADDRESSES = env_list("ALLOWED_ADMIN_IP_ADDRESSES", [])
 # Flagsmith's name: false refuses password login to the Django admin (/admin/login/).
 ENABLE_ADMIN_ACCESS_USER_PASS = env_bool("ENABLE_ADMIN_ACCESS_USER_PASS", True)
 ENABLE_GZIP_COMPRESSION = env_bool("ENABLE_GZIP_COMPRESSION", False)
+# Sent with every HTML page (core.middleware.ContentSecurityPolicyMiddleware); "off" sends none.
+DEFAULT_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY", DEFAULT_CONTENT_SECURITY_POLICY)
+if CONTENT_SECURITY_POLICY.lower() == "off":
+    CONTENT_SECURITY_POLICY = ""
 
 # --- Applications --------------------------------------------------------------
 INSTALLED_APPS = [
@@ -122,6 +131,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     *(["django.middleware.gzip.GZipMiddleware"] if ENABLE_GZIP_COMPRESSION else []),
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.RefuseNulMiddleware",
     "core.middleware.DatabaseRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
