@@ -108,7 +108,12 @@ def _wait_until_up(process: subprocess.Popen, server: RunningServer, ready_path:
 
 @contextlib.contextmanager
 def gunicorn(
-    log_path: Path, *, ready_path: str | None = None, timeout: float = 60, **env_overrides: str
+    log_path: Path,
+    *,
+    ready_path: str | None = None,
+    timeout: float = 60,
+    port: int | None = None,
+    **env_overrides: str,
 ) -> Iterator[RunningServer]:
     """gunicorn from this venv with the shipped config and production settings, on 127.0.0.1.
 
@@ -117,7 +122,7 @@ def gunicorn(
     0.0.0.0 so the server stays local; PORT still names the port, as it would for the
     healthcheck inside the image. One worker unless ``GUNICORN_WORKERS`` says otherwise.
     """
-    port = free_port()
+    port = port or free_port()
     defaults = {
         "DJANGO_SETTINGS_MODULE": "app.settings.production",
         "DJANGO_SECRET_KEY": "e2e-test-secret-key-long-enough-for-production-settings",
