@@ -4,9 +4,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from djoser.serializers import ActivationSerializer as DjoserActivationSerializer
+from djoser.serializers import PasswordResetConfirmSerializer as DjoserPasswordResetConfirmSerializer
 from djoser.serializers import SendEmailResetSerializer as DjoserSendEmailResetSerializer
 from djoser.serializers import SetUsernameSerializer as DjoserSetUsernameSerializer
 from djoser.serializers import UserCreateSerializer as DjoserUserCreateSerializer
+from djoser.serializers import UsernameResetConfirmSerializer as DjoserUsernameResetConfirmSerializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 
@@ -137,3 +140,27 @@ class SetEmailSerializer(DjoserSetUsernameSerializer):
             raise serializers.ValidationError({"new_email": ["A user with this email already exists."]})
         attrs["email"] = email
         return attrs
+
+
+class TextUidAndTokenMixin:
+    """djoser reads ``uid`` and ``token`` from the raw body: a number or object there must be a 400."""
+
+    initial_data: Any
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("uid", "token"):
+            if not isinstance(self.initial_data.get(name, ""), str):
+                raise serializers.ValidationError({name: ["Not a valid string."]})
+        return super().validate(attrs)  # type: ignore[misc]
+
+
+class ActivationSerializer(TextUidAndTokenMixin, DjoserActivationSerializer):
+    """``auth/users/activation/``."""
+
+
+class PasswordResetConfirmSerializer(TextUidAndTokenMixin, DjoserPasswordResetConfirmSerializer):
+    """``auth/users/reset_password_confirm/``."""
+
+
+class EmailResetConfirmSerializer(TextUidAndTokenMixin, DjoserUsernameResetConfirmSerializer):
+    """``auth/users/reset_email_confirm/``."""

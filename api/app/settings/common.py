@@ -434,6 +434,9 @@ DJOSER = {
         "user": "users.serializers.CurrentUserSerializer",
         "current_user": "users.serializers.CurrentUserSerializer",
         "set_username": "users.serializers.SetEmailSerializer",
+        "activation": "users.serializers.ActivationSerializer",
+        "password_reset_confirm": "users.serializers.PasswordResetConfirmSerializer",
+        "username_reset_confirm": "users.serializers.EmailResetConfirmSerializer",
     },
     "PERMISSIONS": {
         "user_create": USER_CREATE_PERMISSIONS,

@@ -109,3 +109,20 @@ def test_set_email__free_address_any_case__stored_lowercase(admin_client, admin_
     )
     assert response.status_code == 204, response.content
     assert User.objects.get(pk=admin_user.pk).email == "new.address@example.com"
+
+
+@pytest.mark.parametrize("uid", [5, True, {}, [], None, "\x00", "AAAA"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/auth/users/activation/",
+        "/api/v1/auth/users/reset_password_confirm/",
+        "/api/v1/auth/users/reset_email_confirm/",
+    ],
+)
+def test_account_links__uid_not_text__400(anon_client, path, uid) -> None:
+    """Found by schemathesis: djoser read ``uid`` from the raw body, and a number was a 500."""
+    body = {"uid": uid, "token": "x", "new_password": "a-long-password-1!", "new_email": "a@example.com"}
+    response = anon_client.post(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()
