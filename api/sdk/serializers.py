@@ -37,6 +37,9 @@ class IdentifyRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer
         return super().to_internal_value(data)
 
     def validate_traits(self, traits: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        # allow_null reaches the items too (DRF passes it to the child): a null item is no trait.
+        if any(trait is None for trait in traits or []):
+            raise serializers.ValidationError("Each trait must be an object with trait_key and trait_value.")
         keys = [trait["trait_key"] for trait in traits or []]
         duplicates = sorted({key for key in keys if keys.count(key) > 1})
         if duplicates:

@@ -126,3 +126,12 @@ def test_account_links__uid_not_text__400(anon_client, path, uid) -> None:
     response = anon_client.post(path, body, format="json")
     assert response.status_code == 400, response.content
     assert response.json()
+
+
+@pytest.mark.parametrize("traits", [[None], [None, None], [{"trait_key": "a", "trait_value": 1}, None]])
+def test_identify__null_trait_items__400(sdk, traits) -> None:
+    """Found by schemathesis: ``traits: [null, null]`` was a 500."""
+    response = sdk.post("/api/v1/identities/", {"identifier": "u", "traits": traits}, format="json")
+    assert response.status_code == 400, response.content
+    assert "traits" in response.json()
+    assert not Identity.objects.exists()
