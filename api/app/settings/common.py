@@ -428,6 +428,8 @@ DJOSER = {
     "USER_CREATE_PASSWORD_RETYPE": False,
     "PASSWORD_RESET_CONFIRM_URL": "password-reset/confirm/{uid}/{token}",
     "ACTIVATION_URL": "activate/{uid}/{token}",
+    # auth/users/reset_email/ mails this link (without it djoser fails with a 500; found by schemathesis).
+    "USERNAME_RESET_CONFIRM_URL": "email-reset/confirm/{uid}/{token}",
     "PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND": False,
     "SERIALIZERS": {
         "user_create": "users.serializers.UserCreateSerializer",
