@@ -1,6 +1,24 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 
 from audit.models import AuditAction, AuditLog, AuditSource
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time compared in UTC: PostgreSQL refuses offsets past 15:59 that ISO 8601 allows."""
+
+    def filter(self, qs: QuerySet[Any], value: datetime | None) -> QuerySet[Any]:
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:  # before year 1 or after 9999 in UTC: bounds nothing, or everything
+                return qs if self.lookup_expr == "gte" and value.year == 1 else qs.none()
+        return super().filter(qs, value)
 
 
 class AuditLogFilterSet(django_filters.FilterSet):
@@ -14,8 +32,8 @@ class AuditLogFilterSet(django_filters.FilterSet):
     related_object_id = django_filters.NumberFilter()
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     source = django_filters.ChoiceFilter(choices=AuditSource.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_date", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_date", lookup_expr="lte")
+    since = UTCIsoDateTimeFilter(field_name="created_date", lookup_expr="gte")
+    until = UTCIsoDateTimeFilter(field_name="created_date", lookup_expr="lte")
     search = django_filters.CharFilter(field_name="log", lookup_expr="icontains")
     is_system_event = django_filters.BooleanFilter()
 

@@ -143,3 +143,13 @@ def test_reset_email__known_address__204_and_link_mailed(anon_client, admin_user
     assert response.status_code == 204, response.content
     (message,) = mailoutbox
     assert "email-reset/confirm/" in message.body
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["until=0304-02-19T12:35:14%2B20:49", "since=2026-01-01T00:00:00-23:59", "until=0001-01-01T00:00:00%2B05:00"],
+)
+def test_audit_log__time_with_offset_postgres_refuses__answered(admin_client, organisation, query) -> None:
+    """Found by schemathesis: an ISO 8601 offset past 15:59 was a 500 on PostgreSQL."""
+    response = admin_client.get(f"/api/v1/organisations/{organisation.id}/audit/?{query}")
+    assert response.status_code == 200, response.content
