@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("environments.urls")),
     path("", include("identities.urls")),
     path("", include("features.urls")),
+    path("", include("versioning.urls")),
     path("", include("segments.urls")),
     path("", include("audit.urls")),
     path("", include("webhooks.urls")),

@@ -42,14 +42,19 @@ from django.urls import get_resolver
 # Counts sent once in the background when TELEMETRY_URL is set; never delays start-up.
 from app import telemetry
 
+# Versions published with a live_from are applied by a thread of each process.
+from versioning import scheduler
+
 # Webhooks queued before a restart, or while no request woke the runner, go out too.
 from webhooks import runner
 
 
 def start_background_work() -> None:
-    """This process's webhook runner and telemetry threads."""
+    """This process's webhook runner, telemetry and feature-version scheduler threads."""
     runner.start()
     telemetry.start()
+    # Scheduled feature versions are written into the live rows once their time comes.
+    scheduler.start()
 
 
 def before_fork() -> None:

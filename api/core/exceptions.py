@@ -16,6 +16,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger("banderole.api")
 
 
+class DirectFeatureStateWriteNotAllowed(exceptions.APIException):
+    """A direct write to a flag of an environment with v2 feature versioning: Flagsmith 2.265's 400
+    (``features/versioning/exceptions.py``); identity overrides are still written directly."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "direct_feature_state_write_not_allowed"
+    default_detail = (
+        "This environment uses v2 feature versioning. Use the environment feature version endpoint instead: "
+        "/api/v1/environments/{environment_id}/features/{feature_id}/versions/."
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RecursionError):
         # JSON nested past Python's recursion limit, while parsing or reading it: the body's fault.

@@ -42,9 +42,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from core import replicas
 from environments.models import Environment, EnvironmentAPIKey, hash_server_key
+from versioning.models import EnvironmentFeatureVersion
 
 logger = logging.getLogger(__name__)
 
@@ -313,6 +316,11 @@ class _KnownVersion:
     generation: Any  # the shared generation it was read under; None without one
     version: datetime
     read_at: float  # time.monotonic()
+    # When a scheduled feature version goes live: the version is no longer current then.
+    valid_until: datetime | None = None
+
+    def expired(self) -> bool:
+        return self.valid_until is not None and timezone.now() >= self.valid_until
 
 
 _versions: dict[int, _KnownVersion] = {}
@@ -324,13 +332,35 @@ def _generation_key(environment_id: int) -> str:
 
 
 def _read_version(environment_id: int, generation: Any) -> datetime | None:
+    """The environment's version, in the one query it always took.
+
+    With feature versions (``versioning``), a published version whose ``live_from``
+    has come changes what SDKs see before anything is written: the version is then
+    that ``live_from`` if it is newer than ``updated_at``, and the next ``live_from``
+    to come is when this answer stops being current. Both come from subqueries of
+    the same query (an index on the pending versions), not from a query per request.
+    """
     primary = replicas.primary_alias()
-    version = Environment.objects.using(primary).filter(pk=environment_id).values_list("updated_at", flat=True).first()
+    now = timezone.now()
+    pending = EnvironmentFeatureVersion.objects.pending().filter(environment_id=OuterRef("pk"))
+    row = (
+        Environment.objects.using(primary)
+        .filter(pk=environment_id)
+        .annotate(
+            last_due=Subquery(pending.filter(live_from__lte=now).order_by("-live_from").values("live_from")[:1]),
+            next_due=Subquery(pending.filter(live_from__gt=now).order_by("live_from").values("live_from")[:1]),
+        )
+        .values_list("updated_at", "last_due", "next_due")
+        .first()
+    )
+    version = None
     with _versions_lock:
-        if version is None:
+        if row is None:
             _versions.pop(environment_id, None)
         else:
-            _versions[environment_id] = _KnownVersion(generation, version, time.monotonic())
+            updated_at, last_due, next_due = row
+            version = max(updated_at, last_due) if last_due is not None else updated_at
+            _versions[environment_id] = _KnownVersion(generation, version, time.monotonic(), next_due)
     return version
 
 
@@ -341,6 +371,8 @@ def current_version(environment_id: int, max_age: float = 0.0) -> datetime | Non
     asking anyone (``CACHE_FLAGS_SECONDS``, Flagsmith's TTL-only flags cache).
     """
     known = _versions.get(environment_id)
+    if known is not None and known.expired():
+        known = None  # a scheduled change has gone live since: read again
     if known is not None and max_age > 0 and time.monotonic() - known.read_at < max_age:
         return known.version
     if is_shared(ENVIRONMENT_OBJECTS):

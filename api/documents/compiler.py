@@ -19,11 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
 from core import replicas
 from documents import caching
 from environments.models import Environment, EnvironmentAPIKey
+from versioning.models import EnvironmentFeatureVersion, VersionFeatureState
 
 
 @dataclass
@@ -54,6 +56,9 @@ class CompiledEnvironment:
     persist_trait_data: bool
     use_identity_composite_key_for_hashing: bool
     stop_serving_flags: bool = False
+    # The next instant a scheduled feature version goes live (None: none is scheduled):
+    # the document stops being valid then, and the version checks honour it.
+    valid_until: datetime | None = None
     # SHA-256 of each active server-side key -> its expiry (None: never).
     server_keys: dict[str, datetime | None] = field(default_factory=dict)
     # Rendered ``/flags/`` bodies, keyed by "served to a server-side key".
@@ -161,6 +166,10 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
     feature_segment_ids: dict[int, int] = {}
     identity_states: dict[int, list[Any]] = defaultdict(list)
     identities: dict[int, Any] = {}
+    version = environment.updated_at
+    valid_until = None
+    if environment.use_v2_feature_versioning:
+        states, version, valid_until = _with_due_versions(primary, environment, states, version)
     for state in states:
         feature = features[state.feature_id]
         if state.identity_id is not None:
@@ -168,12 +177,13 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
             identities[state.identity_id] = state.identity
         elif state.feature_segment_id is not None:
             feature_segment = state.feature_segment
-            feature_segment_ids[state.id] = feature_segment.id
+            if feature_segment.id:  # 0: an override new in a due version, not written yet
+                feature_segment_ids[state.id] = feature_segment.id
             overrides_by_segment[feature_segment.segment_id].append(
-                _feature_state_document(state, feature, mv_values[state.id], feature_segment.priority)
+                _feature_state_document(state, feature, _shares(state, mv_values), feature_segment.priority)
             )
         else:
-            defaults.append(_feature_state_document(state, feature, mv_values[state.id], None))
+            defaults.append(_feature_state_document(state, feature, _shares(state, mv_values), None))
 
     segments = [
         {**segment, "feature_states": overrides_by_segment.get(segment["id"], [])}
@@ -224,7 +234,7 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
         "identity_overrides": identity_override_documents if environment.use_identity_overrides_in_local_eval else [],
         "name": environment.name,
         "allow_client_traits": environment.allow_client_traits,
-        "updated_at": environment.updated_at.isoformat(),
+        "updated_at": version.isoformat(),
         "hide_sensitive_data": environment.hide_sensitive_data,
         "hide_disabled_flags": environment.hide_disabled_flags,
         "use_identity_composite_key_for_hashing": environment.use_identity_composite_key_for_hashing,
@@ -247,7 +257,8 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
     compiled = CompiledEnvironment(
         environment_id=environment.id,
         api_key=environment.api_key,
-        version=environment.updated_at,
+        version=version,
+        valid_until=valid_until,
         document=document,
         document_json=dumps_json(document),
         context=document_to_context(document, include_identity_overrides=False),
@@ -281,6 +292,116 @@ def compile_environment(environment_id: int) -> CompiledEnvironment:
         ),
     )
     return compiled
+
+
+def _shares(state: Any, mv_values: dict[int, list[Any]]) -> list[Any]:
+    return state.multivariate if isinstance(state, _VersionState) else mv_values[state.id]
+
+
+class _VersionStateValue:
+    """A version state's value where the compiler reads ``feature_state_value.value``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _VersionState:
+    """A due version's state, dressed as the live row it will be written to (``versioning.services._apply``).
+
+    It keeps the id and uuid of that row when there is one (the environment default
+    always has one), so identities keep their variant buckets when the version is
+    applied; a segment override new in the version gets a negative id until then.
+    """
+
+    def __init__(self, state: VersionFeatureState, feature_id: int, row: Any, feature_segment: Any) -> None:
+        self.id = row.id if row is not None else -state.id
+        self.uuid = row.uuid if row is not None else state.uuid
+        self.feature_id = feature_id
+        self.identity_id = None
+        self.identity = None
+        self.enabled = state.enabled
+        self.feature_state_value = _VersionStateValue(state.value)
+        self.feature_segment_id = None if state.segment_id is None else (feature_segment.id if feature_segment else 0)
+        self.feature_segment = feature_segment
+        self.multivariate = [_VersionShare(share, state) for share in state.multivariate_feature_state_values.all()]
+
+
+class _VersionShare:
+    def __init__(self, share: Any, state: VersionFeatureState) -> None:
+        self.multivariate_feature_option = share.multivariate_feature_option
+        self.percentage_allocation = share.percentage_allocation
+        self.id = share.id
+        self.uuid = f"{state.uuid}:{share.multivariate_feature_option_id}"
+
+
+class _VersionFeatureSegment:
+    def __init__(self, id: int, segment_id: int, priority: int) -> None:
+        self.id = id
+        self.segment_id = segment_id
+        self.priority = priority
+
+
+def _with_due_versions(
+    database: str, environment: Environment, states: list[Any], version: datetime
+) -> tuple[list[Any], datetime, datetime | None]:
+    """The states SDKs see now in a versioned environment, the document's version and its end.
+
+    A published version is written into the live rows when it goes live
+    (``versioning.services``); one whose ``live_from`` has come but which is not
+    written yet (a scheduled change, applied within a second by some process's
+    scheduler) is read here instead, so SDKs see it at its instant. Two queries
+    whatever the number of versions: the pending ones (rarely more than a few), and
+    the states of the due ones. The version becomes the latest due ``live_from`` when
+    that is newer, so every process keys the new document alike, and the document is
+    valid until the next ``live_from`` to come.
+    """
+    now = timezone.now()
+    pending = list(
+        EnvironmentFeatureVersion.objects.using(database)
+        .pending()
+        .filter(environment=environment)
+        .order_by("live_from", "created_at", "id")
+        .values_list("id", "feature_id", "live_from")
+    )
+    due: dict[int, int] = {}
+    valid_until = None
+    for version_id, feature_id, live_from in pending:
+        if live_from <= now:
+            due[feature_id] = version_id  # the latest live_from wins, the later-created on a tie
+            version = max(version, live_from)
+        elif valid_until is None:
+            valid_until = live_from
+    if not due:
+        return states, version, valid_until
+    version_states = list(
+        VersionFeatureState.objects.using(database)
+        .filter(version_id__in=list(due.values()))
+        .select_related("version")
+        .prefetch_related("multivariate_feature_state_values__multivariate_feature_option")
+        .order_by("id")
+    )
+    rows = {
+        (state.feature_id, state.feature_segment.segment_id if state.feature_segment_id else None): state
+        for state in states
+        if state.identity_id is None and state.feature_id in due
+    }
+    replaced = [
+        _VersionState(
+            state,
+            state.version.feature_id,
+            row := rows.get((state.version.feature_id, state.segment_id)),
+            None
+            if state.segment_id is None
+            else _VersionFeatureSegment(
+                row.feature_segment.id if row is not None else 0, state.segment_id, state.priority or 0
+            ),
+        )
+        for state in version_states
+    ]
+    kept = [state for state in states if state.identity_id is not None or state.feature_id not in due]
+    return kept + replaced, version, valid_until
 
 
 def _project_segments(database: str, project_id: int, version: datetime) -> list[dict[str, Any]]:

@@ -48,6 +48,10 @@ class Environment(Audited):
     use_identity_overrides_in_local_eval = models.BooleanField(default=True)
     use_mv_v2_evaluation = models.BooleanField(default=True)
     minimum_change_request_approvals = models.PositiveIntegerField(null=True, blank=True)
+    use_v2_feature_versioning = models.BooleanField(
+        default=False,
+        help_text="Each change of a feature's state here is an EnvironmentFeatureVersion (versioning app).",
+    )
     banner_text = models.CharField(max_length=255, null=True, blank=True)
     banner_colour = models.CharField(max_length=20, null=True, blank=True)
     protected = models.BooleanField(

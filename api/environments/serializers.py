@@ -17,8 +17,6 @@ class EnvironmentSerializer(serializers.ModelSerializer):
     project = UserProjectField()
     # Flagsmith's description is nullable (environments/models.py:96); null is kept as "".
     description = serializers.CharField(allow_blank=True, allow_null=True, required=False)
-    # Flagsmith's v2 feature versioning is not offered; the field is kept for clients.
-    use_v2_feature_versioning = serializers.SerializerMethodField()
 
     class Meta:
         model = Environment
@@ -42,13 +40,11 @@ class EnvironmentSerializer(serializers.ModelSerializer):
             "use_v2_feature_versioning",
             "protected",
         )
-        read_only_fields = ("id", "uuid", "api_key", "created_date")
+        # Turned on by enable-v2-versioning/, as in Flagsmith (environments/serializers.py:62).
+        read_only_fields = ("id", "uuid", "api_key", "created_date", "use_v2_feature_versioning")
 
     def validate_description(self, description: str | None) -> str:
         return description or ""
-
-    def get_use_v2_feature_versioning(self, environment: Environment) -> bool:
-        return False
 
     def validate_project(self, project: Project) -> Project:
         if self.instance is not None and project != self.instance.project:

@@ -97,7 +97,17 @@ CLONED_ENVIRONMENT_FIELDS = (
     "banner_text",
     "banner_colour",
 )
-NOT_CLONED_ENVIRONMENT_FIELDS = ("id", "uuid", "name", "project", "api_key", "created_date", "updated_at")
+# A clone starts without feature versions (its flags are the source's live states); versioning is enabled anew.
+NOT_CLONED_ENVIRONMENT_FIELDS = (
+    "id",
+    "uuid",
+    "name",
+    "project",
+    "api_key",
+    "created_date",
+    "updated_at",
+    "use_v2_feature_versioning",
+)
 
 
 def clone_environment(source: Environment, name: str, user: Any = None) -> Environment:

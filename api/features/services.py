@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.audit import AuditAction, record, snapshot
+from core.exceptions import DirectFeatureStateWriteNotAllowed
 from environments import versions
 from environments.models import Environment
 from features.models import (
@@ -101,6 +102,17 @@ def feature_state_snapshot(feature_state: FeatureState) -> dict[str, Any]:
             },
         },
     )
+
+
+def refuse_versioned_write(environment: Environment) -> None:
+    """With v2 feature versioning, flags change through versions only (versioning app), as in Flagsmith."""
+    if environment.use_v2_feature_versioning:
+        raise DirectFeatureStateWriteNotAllowed()
+
+
+def _refuse_versioned_write_by_id(environment_id: int) -> None:
+    if Environment.objects.filter(pk=environment_id, use_v2_feature_versioning=True).exists():
+        raise DirectFeatureStateWriteNotAllowed()
 
 
 def _touch_environments(environment_ids: Iterable[int]) -> None:
@@ -391,6 +403,8 @@ def update_feature_state(feature_state: FeatureState, data: dict[str, Any], user
     ``{multivariate_feature_option, percentage_allocation}``); absent keys are
     left alone.
     """
+    if feature_state.identity_id is None:
+        _refuse_versioned_write_by_id(feature_state.environment_id)
     with versions.batch():
         before = feature_state_snapshot(feature_state)
         if "enabled" in data:
@@ -562,6 +576,7 @@ def create_segment_override(
     ``multivariate_feature_state_values``; whatever it leaves out is copied from
     the environment default, so a new override changes nothing until it is edited.
     """
+    refuse_versioned_write(environment)
     state = state or {}
     try:
         with versions.batch():
@@ -637,6 +652,7 @@ def create_segment_override(
 
 def move_segment_override(feature_segment: FeatureSegment, priority: int, user: Any) -> FeatureSegment:
     """Move an override to ``priority`` (clamped to the end), shifting the ones in between."""
+    _refuse_versioned_write_by_id(feature_segment.environment_id)
     with versions.batch():
         _lock_feature(feature_segment.feature_id)
         group = _override_group(feature_segment.feature_id, feature_segment.environment_id)
@@ -669,6 +685,7 @@ def reorder_segment_overrides(priorities: dict[int, int], user: Any) -> list[Fea
     if not priorities:
         return []
     sample = FeatureSegment.objects.get(pk=next(iter(priorities)))
+    _refuse_versioned_write_by_id(sample.environment_id)
     with versions.batch():
         _lock_feature(sample.feature_id)
         group = _override_group(sample.feature_id, sample.environment_id)
@@ -700,6 +717,7 @@ def reorder_segment_overrides(priorities: dict[int, int], user: Any) -> list[Fea
 
 def delete_segment_override(feature_segment: FeatureSegment, user: Any) -> None:
     """Delete an override with its state and close the gap it leaves in the priorities."""
+    _refuse_versioned_write_by_id(feature_segment.environment_id)
     with versions.batch():
         _lock_feature(feature_segment.feature_id)
         record(actor=user, action=AuditAction.DELETE, instance=feature_segment, before=snapshot(feature_segment))

@@ -7,6 +7,8 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.signals import entry_recorded
+        from versioning.signals import version_went_live
         from webhooks import services
 
         entry_recorded.connect(services.entry_recorded, dispatch_uid="webhooks-audit-entry")
+        version_went_live.connect(services.version_went_live, dispatch_uid="webhooks-version-live")

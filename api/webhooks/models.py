@@ -14,6 +14,7 @@ class WebhookEventType(models.TextChoices):
     FLAG_UPDATED = "FLAG_UPDATED"
     FLAG_DELETED = "FLAG_DELETED"
     AUDIT_LOG_CREATED = "AUDIT_LOG_CREATED"
+    NEW_VERSION_PUBLISHED = "NEW_VERSION_PUBLISHED"
 
 
 class EnvironmentWebhook(Audited):

@@ -230,6 +230,67 @@ def audit_log_created(entry: Any, instance: Audited, before: dict[str, Any] | No
         transaction.on_commit(runner.wake)
 
 
+def version_payload(version: Any) -> dict[str, Any]:
+    """NEW_VERSION_PUBLISHED's data, as Flagsmith's EnvironmentFeatureVersionWebhookDataSerializer
+    (features/versioning/schemas.py): uuid, feature, published_by and the version's states."""
+    published_by = version.published_by
+    states = version.feature_states.prefetch_related("multivariate_feature_state_values__multivariate_feature_option")
+    return {
+        "uuid": str(version.uuid),
+        "feature": {"id": version.feature_id, "name": version.feature.name},
+        "published_by": {"id": published_by.pk, "email": published_by.email} if published_by is not None else None,
+        "feature_states": [
+            {
+                "enabled": state.enabled,
+                "value": state.value,
+                "multivariate_feature_state_values": [
+                    {
+                        "id": share.pk,
+                        "multivariate_feature_option": {
+                            "id": share.multivariate_feature_option_id,
+                            "value": share.multivariate_feature_option.value,
+                        },
+                        "percentage_allocation": share.percentage_allocation,
+                    }
+                    for share in state.multivariate_feature_state_values.all()
+                ],
+            }
+            for state in states
+        ],
+    }
+
+
+def version_went_live(sender: Any, version: Any, **kwargs: Any) -> None:
+    """``versioning.signals.version_went_live``: NEW_VERSION_PUBLISHED to the environment's webhooks.
+
+    Flagsmith sends it to environment webhooks when the version goes live
+    (``trigger_update_version_webhooks``, delayed until ``live_from``); so does this,
+    in the transaction that applies the version.
+    """
+    if settings.DISABLE_WEBHOOKS:
+        return
+    hooks = list(EnvironmentWebhook.objects.filter(environment_id=version.environment_id, enabled=True))
+    if not hooks:
+        return
+    body = encode({"event_type": WebhookEventType.NEW_VERSION_PUBLISHED, "data": version_payload(version)})
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                organisation_id=version.environment.project.organisation_id,
+                environment_webhook=hook,
+                event_type=WebhookEventType.NEW_VERSION_PUBLISHED,
+                url=hook.url,
+                secret=hook.secret,
+                body=body,
+            )
+            for hook in hooks
+        ]
+    )
+    from webhooks import runner
+
+    transaction.on_commit(runner.wake)
+
+
 # --- Delivering ----------------------------------------------------------------------------
 
 

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "identities",
     "features",
     "segments",
+    "versioning",
     "permissions",
     "audit",
     "analytics",
@@ -536,6 +537,9 @@ if not 0 < WEBHOOK_TEST_TIMEOUT_SECONDS <= 5:
     raise ConfigurationError(
         "WEBHOOK_TEST_TIMEOUT_SECONDS", str(WEBHOOK_TEST_TIMEOUT_SECONDS), "a number of seconds above 0, at most 5"
     )
+# How often each API process applies scheduled feature versions that have gone live
+# (versioning.scheduler; 0 turns it off). SDKs see a change at its live_from without it.
+FEATURE_VERSION_SCHEDULER_SECONDS = env_float("FEATURE_VERSION_SCHEDULER_SECONDS", 1.0)
 if WEBHOOK_BACKOFF_BASE < 1:
     raise ConfigurationError("WEBHOOK_BACKOFF_BASE", str(WEBHOOK_BACKOFF_BASE), "a number of at least 1")
 if WEBHOOK_BACKOFF_RETRIES < 0:

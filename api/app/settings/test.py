@@ -25,3 +25,4 @@ CACHES = {
 TASK_RUN_METHOD = "TASK_PROCESSOR"  # tests deliver explicitly (deliver_due) or opt into the runner
 # SDK analytics are written as they arrive, so tests read them at once; the buffer has its own tests.
 FEATURE_EVALUATION_CACHE_SECONDS = 0
+FEATURE_VERSION_SCHEDULER_SECONDS = 0.0  # tests apply scheduled versions explicitly (versioning.services.apply_due)

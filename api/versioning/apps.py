@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VersioningConfig(AppConfig):
+    name = "versioning"
+    verbose_name = "Feature versions"

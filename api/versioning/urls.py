@@ -1,0 +1,41 @@
+"""Flagsmith's versioning routes (features/versioning/urls.py), and Banderole's schedules list."""
+
+from django.urls import include, path
+from rest_framework_nested import routers
+
+from versioning.views import (
+    EnableV2VersioningView,
+    EnvironmentFeatureVersionFeatureStatesViewSet,
+    EnvironmentFeatureVersionRetrieveAPIView,
+    EnvironmentFeatureVersionViewSet,
+    ScheduledChangesView,
+)
+
+version_router = routers.SimpleRouter()
+version_router.register("versions", EnvironmentFeatureVersionViewSet, basename="environment-feature-versions")
+state_router = routers.NestedSimpleRouter(version_router, "versions", lookup="environment_feature_version")
+state_router.register(
+    "featurestates",
+    EnvironmentFeatureVersionFeatureStatesViewSet,
+    basename="environment-feature-version-featurestates",
+)
+
+urlpatterns = [
+    path("environments/<int:environment_pk>/features/<int:feature_pk>/", include(version_router.urls)),
+    path("environments/<int:environment_pk>/features/<int:feature_pk>/", include(state_router.urls)),
+    path(
+        "environment-feature-versions/<str:uuid>/",
+        EnvironmentFeatureVersionRetrieveAPIView.as_view(),
+        name="get-efv-by-uuid",
+    ),
+    path(
+        "environments/<str:environment_api_key>/enable-v2-versioning/",
+        EnableV2VersioningView.as_view(),
+        name="environment-enable-v2-versioning",
+    ),
+    path(
+        "environments/<str:environment_api_key>/scheduled-changes/",
+        ScheduledChangesView.as_view(),
+        name="environment-scheduled-changes",
+    ),
+]
