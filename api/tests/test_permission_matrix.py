@@ -33,7 +33,8 @@ from audit.models import AuditLog
 from environments.models import Environment
 from environments.services import create_server_key
 from features.models import FeatureState
-from features.services import create_feature, create_segment_override
+from environments.tests.factories import EnvironmentFactory
+from features.services import create_feature, create_feature_states_for_environment, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from identities.services import create_identity_override
 from identities.tests.factories import IdentityFactory, TraitFactory
@@ -60,6 +61,8 @@ from permissions.models import (
 from permissions.tests.factories import UserPermissionGroupFactory, add_to_group, grant, make_api_key
 from projects.models import Project
 from segments.tests.factories import SegmentFactory
+from versioning import services as versioning_services
+from versioning.services import StateData
 from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +87,7 @@ ADMIN_VIEW_MODULES = (
     "webhooks.",
     "analytics.",
     "documents.",
+    "versioning.",
 )
 ADMIN_VIEWS_ELSEWHERE = {"environment-unleash-translation"}
 
@@ -139,6 +143,8 @@ ORG_URL = f"{V1}/organisations/{{organisation}}"
 P = f"{V1}/projects/{{project}}"
 E = f"{V1}/environments/{{environment}}"
 IDENTITY_URL = f"{E}/identities/{{identity}}"
+VE = f"{V1}/environments/{{versioned_environment}}"
+VERSIONS = f"{V1}/environments/{{versioned_environment_id}}/features/{{feature}}/versions"
 EVERYONE = {"outsider": 200, "without": 200}  # lists scoped to what the caller sees
 # Members list the groups they belong to; another group is a 404 unless they manage groups.
 NOT_WITHOUT_GROUP = {"without": 404}
@@ -591,6 +597,50 @@ ROWS: list[Row] = [
         VIEW_ENVIRONMENT,
         200,
     ),
+    # --- Feature versions (the versioned environment of the same project) ---------------
+    Row("post", f"{E}/enable-v2-versioning/", ENV, ADMIN, 202),
+    Row("get", f"{VE}/scheduled-changes/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{VERSIONS}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("post", f"{VERSIONS}/", ENV, UPDATE_FEATURE_STATE, 201, {"description": "a draft"}),
+    Row("get", f"{VERSIONS}/{{live_version_uuid}}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("delete", f"{VERSIONS}/{{draft_version_uuid}}/", ENV, UPDATE_FEATURE_STATE, 204),
+    Row("post", f"{VERSIONS}/{{draft_version_uuid}}/publish/", ENV, UPDATE_FEATURE_STATE, 200, {}),
+    Row("post", f"{VERSIONS}/{{live_version_uuid}}/restore/", ENV, UPDATE_FEATURE_STATE, 201, {}),
+    Row("get", f"{VERSIONS}/{{live_version_uuid}}/diff/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{VERSIONS}/{{draft_version_uuid}}/featurestates/", ENV, VIEW_ENVIRONMENT, 200),
+    Row(
+        "post",
+        f"{VERSIONS}/{{draft_version_uuid}}/featurestates/",
+        ENV,
+        UPDATE_FEATURE_STATE,
+        201,
+        {"feature_segment": {"segment": "{segment}"}, "enabled": True},
+    ),
+    Row("get", f"{VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row(
+        "patch",
+        f"{VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/",
+        ENV,
+        UPDATE_FEATURE_STATE,
+        200,
+        {"enabled": False},
+    ),
+    Row(
+        "put",
+        f"{VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/",
+        ENV,
+        UPDATE_FEATURE_STATE,
+        200,
+        {"enabled": False, "feature_state_value": "v"},
+    ),
+    Row(
+        "delete",
+        f"{VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_override_state}}/",
+        ENV,
+        UPDATE_FEATURE_STATE,
+        204,
+    ),
+    Row("get", f"{V1}/environment-feature-versions/{{live_version_uuid}}/", ENV, VIEW_ENVIRONMENT, 200),
     # --- Audit log ----------------------------------------------------------------------
     Row("get", f"{V1}/audit/", None, None, 200, overrides=EVERYONE),
     Row("get", f"{V1}/audit/{{project_audit}}/", PROJECT, VIEW_AUDIT_LOG, 200, overrides={"without": 404}),
@@ -637,6 +687,17 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
     )
     # The fixture's own writes went through the services: there is a project-scoped entry.
     project_audit = AuditLog.objects.filter(project_id=project.id).first()
+    # A second environment of the project with feature versions: a live one, a draft
+    # with a segment override, and a scheduled change.
+    versioned_environment = EnvironmentFactory(project=project, name="Versioned")
+    create_feature_states_for_environment(versioned_environment)
+    versioned_environment = versioning_services.enable_v2_versioning(versioned_environment, admin_user)
+    live_version = versioning_services.live_version(versioned_environment.pk, feature.pk)
+    draft_version = versioning_services.create_version(versioned_environment, feature, admin_user)
+    draft_state = draft_version.feature_states.get(segment=None)
+    draft_override_state = versioning_services.save_draft_state(
+        draft_version, StateData(SegmentFactory(project=project).pk, None, True, "unicode", "x", {})
+    )
     return {
         "organisation": organisation.id,
         "grantee": grantee.id,
@@ -681,7 +742,18 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
         "tag": tag.id,
         "env_webhook": EnvironmentWebhook.objects.create(environment=environment, url="http://127.0.0.1:9/").id,
         "org_webhook": OrganisationWebhook.objects.create(organisation=organisation, url="http://127.0.0.1:9/").id,
+        "versioned_environment": versioned_environment.api_key,
+        "versioned_environment_id": versioned_environment.id,
+        "live_version_uuid": live_version.uuid,
+        "draft_version_uuid": draft_version.uuid,
+        "draft_state": draft_state.id,
+        "draft_override_state": draft_override_state.id,
     }
+
+
+def _environments(project: Project, environment: Environment) -> list[Environment]:
+    """The environment a row's grants are on, and the project's versioned one beside it."""
+    return [environment, *Environment.objects.filter(project=project, use_v2_feature_versioning=True)]
 
 
 def _grant_row(grantee: Any, row: Row, organisation: Organisation, project: Project, environment: Environment) -> None:
@@ -700,7 +772,8 @@ def _grant_row(grantee: Any, row: Row, organisation: Organisation, project: Proj
             environment_admin = row.key == ADMIN
             environment_keys += [] if environment_admin else [row.key]
     grant(grantee, project, project_keys, admin=project_admin)
-    grant(grantee, environment, environment_keys, admin=environment_admin)
+    for each in _environments(project, environment):
+        grant(grantee, each, environment_keys, admin=environment_admin)
     if organisation_keys:
         grant(grantee, organisation, organisation_keys)
 
@@ -731,7 +804,8 @@ def _grant_row_base(user: Any, project: Project, environment: Environment, row: 
     if row.key != VIEW_PROJECT:
         grant(user, project, [VIEW_PROJECT])
     if row.key != VIEW_ENVIRONMENT:
-        grant(user, environment, [VIEW_ENVIRONMENT])
+        for each in _environments(project, environment):
+            grant(user, each, [VIEW_ENVIRONMENT])
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:

@@ -12,7 +12,8 @@ import pytest
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
 from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue, Tag
-from features.services import create_feature, create_segment_override
+from environments.tests.factories import EnvironmentFactory
+from features.services import create_feature, create_feature_states_for_environment, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from identities.models import Identity, Trait
 from identities.services import create_identity_override
@@ -23,6 +24,8 @@ from permissions.tests.factories import UserPermissionGroupFactory
 from projects.models import Project
 from segments.models import Segment
 from segments.tests.factories import SegmentFactory
+from versioning import services as versioning_services
+from versioning.models import EnvironmentFeatureVersion, VersionFeatureState
 from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +209,30 @@ ENDPOINTS += [
     ("post", "/api/v1/projects/{project}/features/{feature}/remove-group-owners/", {"group_ids": ["{group}"]}),
 ]
 
+# Feature versions, in a versioned environment of organisation A.
+_VERSIONS = "/api/v1/environments/{versioned_environment_id}/features/{feature}/versions"
+ENDPOINTS += [
+    ("post", "/api/v1/environments/{environment}/enable-v2-versioning/", None),
+    ("get", "/api/v1/environments/{versioned_environment}/scheduled-changes/", None),
+    ("get", f"{_VERSIONS}/", None),
+    ("post", f"{_VERSIONS}/", {"description": "spy"}),
+    ("get", f"{_VERSIONS}/{{live_version_uuid}}/", None),
+    ("delete", f"{_VERSIONS}/{{draft_version_uuid}}/", None),
+    ("post", f"{_VERSIONS}/{{draft_version_uuid}}/publish/", {}),
+    ("post", f"{_VERSIONS}/{{live_version_uuid}}/restore/", {}),
+    ("get", f"{_VERSIONS}/{{live_version_uuid}}/diff/", None),
+    ("get", f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/", None),
+    (
+        "post",
+        f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/",
+        {"feature_segment": {"segment": "{segment}"}, "enabled": True},
+    ),
+    ("get", f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/", None),
+    ("patch", f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/", {"enabled": False}),
+    ("delete", f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/", None),
+    ("get", "/api/v1/environment-feature-versions/{live_version_uuid}/", None),
+]
+
 
 @pytest.fixture
 def victim(organisation, admin_user, member_user, project, environment):
@@ -224,7 +251,17 @@ def victim(organisation, admin_user, member_user, project, environment):
     tag = TagFactory(project=project)
     group = UserPermissionGroupFactory(organisation=organisation)
     feature.group_owners.add(group)
+    versioned_environment = EnvironmentFactory(project=project, name="Versioned")
+    create_feature_states_for_environment(versioned_environment)
+    versioned_environment = versioning_services.enable_v2_versioning(versioned_environment, admin_user)
+    live_version = versioning_services.live_version(versioned_environment.pk, feature.pk)
+    draft_version = versioning_services.create_version(versioned_environment, feature, admin_user)
     return {
+        "versioned_environment": versioned_environment.api_key,
+        "versioned_environment_id": versioned_environment.id,
+        "live_version_uuid": live_version.uuid,
+        "draft_version_uuid": draft_version.uuid,
+        "draft_state": draft_version.feature_states.get(segment=None).id,
         "organisation": organisation.id,
         "member": member_user.id,
         "invite": InviteFactory(organisation=organisation).id,
@@ -290,6 +327,8 @@ def _snapshot():
         list(Feature.owners.through.objects.values()),
         list(Feature.group_owners.through.objects.values()),
         list(FeatureStateValue.objects.values()),
+        list(EnvironmentFeatureVersion.objects.values()),
+        list(VersionFeatureState.objects.values()),
     )
 
 
