@@ -32,8 +32,8 @@ from rest_framework.test import APIClient
 from audit.models import AuditLog
 from environments.models import Environment
 from environments.services import create_server_key
-from features.models import FeatureState
 from environments.tests.factories import EnvironmentFactory
+from features.models import FeatureState
 from features.services import create_feature, create_feature_states_for_environment, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from identities.services import create_identity_override

@@ -11,8 +11,8 @@ import pytest
 
 from environments.models import Environment, EnvironmentAPIKey
 from environments.services import create_server_key
-from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue, Tag
 from environments.tests.factories import EnvironmentFactory
+from features.models import Feature, FeatureSegment, FeatureState, FeatureStateValue, Tag
 from features.services import create_feature, create_feature_states_for_environment, create_segment_override
 from features.tests.factories import MultivariateFeatureOptionFactory, TagFactory
 from identities.models import Identity, Trait
