@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from segments.models import Segment
 from users.models import User
 from versioning import services
 from versioning.models import EnvironmentFeatureVersion
+from webhooks.models import EnvironmentWebhook, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +322,48 @@ def test_compile__with_500_versions__costs_a_bounded_number_of_queries(
         compiled = compile_environment(versioned.pk)
     assert compiled.document["feature_states"][0]["feature_state_value"] == "at -1"
     assert compiled.valid_until is not None
+
+
+def test_webhook__new_version_published__flagsmith_body_when_it_goes_live(
+    versioned: Environment, feature: Feature, admin_client: APIClient, admin_user: User
+):
+    EnvironmentWebhook.objects.create(environment=versioned, url="http://127.0.0.1:9/hook")
+    draft = new_version(admin_client, versioned, feature, feature_states_to_update=[{"feature_state_value": "red"}])
+    url = f"{versions_url(versioned, feature)}{draft['uuid']}/publish/"
+    live_from = timezone.now() + timedelta(minutes=1)
+    admin_client.post(url, {"live_from": live_from.isoformat()}, format="json")
+    assert not WebhookDelivery.objects.filter(event_type="NEW_VERSION_PUBLISHED").exists()  # not live yet
+    assert AuditLog.objects.filter(log__startswith="Version scheduled for").exists()
+
+    assert services.apply_due(now=live_from) == 1
+    delivery = WebhookDelivery.objects.get(event_type="NEW_VERSION_PUBLISHED")
+    body = json.loads(delivery.body)
+    assert body == {
+        "event_type": "NEW_VERSION_PUBLISHED",
+        "data": {
+            "uuid": draft["uuid"],
+            "feature": {"id": feature.pk, "name": "checkout"},
+            "published_by": {"id": admin_user.pk, "email": admin_user.email},
+            "feature_states": [{"enabled": True, "value": "red", "multivariate_feature_state_values": []}],
+        },
+    }
+
+
+def test_audit__each_step_with_its_diff(versioned: Environment, feature: Feature, admin_client: APIClient):
+    draft = new_version(admin_client, versioned, feature, feature_states_to_update=[{"enabled": False}])
+    admin_client.post(f"{versions_url(versioned, feature)}{draft['uuid']}/publish/", {}, format="json")
+    entries = list(AuditLog.objects.filter(related_object_type="EF_VERSION").order_by("id"))
+    assert [entry.log for entry in entries] == [
+        "Draft version created for feature: checkout",
+        "New version published for feature: checkout",
+    ]
+    change = {
+        "state": "environment_default",
+        "segment": None,
+        "change": "changed",
+        "field": "enabled",
+        "old": True,
+        "new": False,
+    }
+    assert entries[1].changes == {"states": [change]}
+    assert entries[1].environment_id == versioned.pk
