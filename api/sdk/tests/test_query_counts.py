@@ -6,12 +6,16 @@ grow with the number of features, segments and overrides.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from features import services as feature_services
 from segments import services as segment_services
+from versioning import services as versioning_services
 
 
 @pytest.fixture
@@ -26,6 +30,20 @@ def bigger_environment(flags_environment, sdk_project, admin_user):
         add_override(feature, flags_environment, segment=segment)
     flags_environment.refresh_from_db()
     return flags_environment
+
+
+@pytest.fixture
+def versioned_environment(flags_environment, checkout, admin_user):
+    """Feature versions on, a history of versions and a change scheduled for tomorrow."""
+    environment = versioning_services.enable_v2_versioning(flags_environment, admin_user)
+    for value in ("one", "two", "three"):
+        states = versioning_services.base_states(environment, checkout)
+        states[0].value = value
+        version = versioning_services.create_version(environment, checkout, admin_user, states=states)
+        versioning_services.publish(version, admin_user)
+    version = versioning_services.create_version(environment, checkout, admin_user)
+    versioning_services.publish(version, admin_user, timezone.now() + timedelta(days=1))
+    return environment
 
 
 def _queries(callable_) -> list[str]:
@@ -60,11 +78,15 @@ QUERIES = {
 }
 
 
-@pytest.mark.parametrize("size", ["small", "bigger"])
+# "versioned": the same with feature versions and a scheduled change pending: versions
+# and schedules add no query (the version check's one query holds the next live_from).
+@pytest.mark.parametrize("size", ["small", "bigger", "versioned"])
 def test_query_counts__sdk_endpoints(request, size, client_key_client, server_key_client, flags_environment, settings):
     settings.ENVIRONMENT_VERSION_CHECK_SECONDS = 60
     if size == "bigger":
         request.getfixturevalue("bigger_environment")
+    if size == "versioned":
+        request.getfixturevalue("versioned_environment")
     _warm(client_key_client, server_key_client)
     client_key_client.post(
         "/api/v1/identities/",
