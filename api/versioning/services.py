@@ -445,6 +445,7 @@ def _apply(version: EnvironmentFeatureVersion, now: datetime) -> None:
     """Write the version's states into the feature's live rows, in the caller's transaction."""
     environment, feature = version.environment, version.feature
     states = version_states(version)
+    previous = {state.segment_id: state for state in live_row_states(environment, feature)}
     rows = {
         row.feature_segment.segment_id if row.feature_segment_id else None: row
         for row in FeatureState.objects.filter(
@@ -486,7 +487,12 @@ def _apply(version: EnvironmentFeatureVersion, now: datetime) -> None:
     if version.published_at is not None and version.published_at < version.live_from:
         # A scheduled change: its going live is a step of its own in the audit log.
         _audit(None, version, AuditAction.UPDATE, f"Scheduled version went live for feature: {feature.name}", [])
-    version_went_live.send(sender=EnvironmentFeatureVersion, version=version)
+    changed = [
+        state.segment_id
+        for state in states
+        if state.segment_id not in previous or previous[state.segment_id].as_dict() != state.as_dict()
+    ]
+    version_went_live.send(sender=EnvironmentFeatureVersion, version=version, previous=previous, changed=changed)
 
 
 # --- editing a draft's states (versions/{uuid}/featurestates/) ----------------------------------

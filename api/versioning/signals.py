@@ -5,5 +5,7 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # Sent inside the transaction that applies a version to the live rows (it went live):
-# ``version`` (the EnvironmentFeatureVersion).
+# ``version`` (the EnvironmentFeatureVersion), ``previous`` (segment id or None ->
+# ``versioning.services.StateData`` of the live rows before) and ``changed`` (the segment
+# ids, None for the environment default, whose state the version changes).
 version_went_live = Signal()

@@ -26,7 +26,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from core import outbound
 from core.audit import Audited
-from features.models import FeatureStateValue
+from features.models import FeatureState, FeatureStateValue
 from webhooks.models import (
     DeliveryStatus,
     EnvironmentWebhook,
@@ -260,32 +260,91 @@ def version_payload(version: Any) -> dict[str, Any]:
     }
 
 
-def version_went_live(sender: Any, version: Any, **kwargs: Any) -> None:
-    """``versioning.signals.version_went_live``: NEW_VERSION_PUBLISHED to the environment's webhooks.
+def version_went_live(
+    sender: Any, version: Any, previous: dict[Any, Any] | None = None, changed: list[Any] | None = None, **kwargs: Any
+) -> None:
+    """``versioning.signals.version_went_live``: FLAG_UPDATED for each state it changed, then NEW_VERSION_PUBLISHED.
 
-    Flagsmith sends it to environment webhooks when the version goes live
-    (``trigger_update_version_webhooks``, delayed until ``live_from``); so does this,
-    in the transaction that applies the version.
+    As Flagsmith (``trigger_update_version_webhooks``, run at ``live_from``): the
+    environment's webhooks get a FLAG_UPDATED per changed state (with its previous
+    state) and NEW_VERSION_PUBLISHED as the summary; organisation webhooks the
+    FLAG_UPDATED events. Queued in the transaction that applies the version.
     """
     if settings.DISABLE_WEBHOOKS:
         return
-    hooks = list(EnvironmentWebhook.objects.filter(environment_id=version.environment_id, enabled=True))
-    if not hooks:
+    organisation_id = version.environment.project.organisation_id
+    environment_hooks = list(EnvironmentWebhook.objects.filter(environment_id=version.environment_id, enabled=True))
+    organisation_hooks = list(OrganisationWebhook.objects.filter(organisation_id=organisation_id, enabled=True))
+    if not (environment_hooks or organisation_hooks):
         return
-    body = encode({"event_type": WebhookEventType.NEW_VERSION_PUBLISHED, "data": version_payload(version)})
-    WebhookDelivery.objects.bulk_create(
-        [
+    timestamp = _timestamp(version.live_from or timezone.now())
+    author = version.published_by
+    if author is not None:
+        who = f"{author.first_name} {author.last_name}".strip() or author.email
+    elif version.published_by_api_key_id:
+        who = f"API key {version.published_by_api_key.name}"
+    else:
+        who = "System"
+    deliveries: list[WebhookDelivery] = []
+    rows = {
+        (row.feature_segment.segment_id if row.feature_segment_id else None): row
+        for row in FeatureState.objects.filter(
+            environment_id=version.environment_id, feature_id=version.feature_id, identity__isnull=True
+        ).select_related("feature__project", "environment", "feature_segment__segment")
+    }
+    for segment_id in changed or []:
+        row = rows.get(segment_id)
+        if row is None:
+            continue
+        before = (previous or {}).get(segment_id)
+        data = {
+            "changed_by": who,
+            "new_state": feature_state_payload(row),
+            "previous_state": (
+                feature_state_payload(row, {"enabled": before.enabled, "feature_state_value": before.value})
+                if before is not None
+                else None
+            ),
+            "timestamp": timestamp,
+        }
+        body = encode({"event_type": WebhookEventType.FLAG_UPDATED, "data": data})
+        deliveries += [
             WebhookDelivery(
-                organisation_id=version.environment.project.organisation_id,
+                organisation_id=organisation_id,
                 environment_webhook=hook,
-                event_type=WebhookEventType.NEW_VERSION_PUBLISHED,
+                event_type=WebhookEventType.FLAG_UPDATED,
                 url=hook.url,
                 secret=hook.secret,
                 body=body,
             )
-            for hook in hooks
+            for hook in environment_hooks
         ]
-    )
+        deliveries += [
+            WebhookDelivery(
+                organisation_id=organisation_id,
+                organisation_webhook=hook,
+                event_type=WebhookEventType.FLAG_UPDATED,
+                url=hook.url,
+                secret=hook.secret,
+                body=body,
+            )
+            for hook in organisation_hooks
+        ]
+    body = encode({"event_type": WebhookEventType.NEW_VERSION_PUBLISHED, "data": version_payload(version)})
+    deliveries += [
+        WebhookDelivery(
+            organisation_id=organisation_id,
+            environment_webhook=hook,
+            event_type=WebhookEventType.NEW_VERSION_PUBLISHED,
+            url=hook.url,
+            secret=hook.secret,
+            body=body,
+        )
+        for hook in environment_hooks
+    ]
+    if not deliveries:
+        return
+    WebhookDelivery.objects.bulk_create(deliveries)
     from webhooks import runner
 
     transaction.on_commit(runner.wake)

@@ -336,6 +336,15 @@ def test_webhook__new_version_published__flagsmith_body_when_it_goes_live(
     assert AuditLog.objects.filter(log__startswith="Version scheduled for").exists()
 
     assert services.apply_due(now=live_from) == 1
+    flag_updated = json.loads(WebhookDelivery.objects.get(event_type="FLAG_UPDATED").body)["data"]
+    assert (
+        flag_updated["previous_state"]["feature_state_value"],
+        flag_updated["new_state"]["feature_state_value"],
+    ) == (
+        "blue",
+        "red",
+    )
+    assert flag_updated["changed_by"] == f"{admin_user.first_name} {admin_user.last_name}".strip()
     delivery = WebhookDelivery.objects.get(event_type="NEW_VERSION_PUBLISHED")
     body = json.loads(delivery.body)
     assert body == {
