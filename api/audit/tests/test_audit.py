@@ -319,6 +319,8 @@ OBJECT_TYPES = {
     "features.MultivariateFeatureStateValue": "MULTIVARIATE_FEATURE_STATE_VALUE",
     "webhooks.EnvironmentWebhook": "ENVIRONMENT_WEBHOOK",
     "webhooks.OrganisationWebhook": "ORGANISATION_WEBHOOK",
+    # Flagsmith's RelatedObjectType.EF_VERSION (audit/related_object_type.py).
+    "versioning.EnvironmentFeatureVersion": "EF_VERSION",
 }
 
 
