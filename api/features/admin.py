@@ -13,6 +13,28 @@ from features.models import (
 )
 
 
+def _versioned(feature_state: FeatureState | None) -> bool:
+    """A flag of an environment with v2 feature versioning: it changes through versions only, as in the API."""
+    return (
+        feature_state is not None
+        and feature_state.identity_id is None
+        and feature_state.environment.use_v2_feature_versioning
+    )
+
+
+class VersionedReadOnlyMixin:
+    """Shows flags of a versioned environment read-only (the API refuses direct writes there too)."""
+
+    def _state(self, obj):  # type: ignore[no-untyped-def]
+        return obj
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _versioned(self._state(obj)) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _versioned(self._state(obj)) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
 class MultivariateFeatureOptionInline(admin.TabularInline):
     model = MultivariateFeatureOption
     extra = 0
@@ -49,7 +71,7 @@ class MultivariateFeatureStateValueInline(admin.TabularInline):
 
 
 @admin.register(FeatureState)
-class FeatureStateAdmin(AuditedModelAdmin):
+class FeatureStateAdmin(VersionedReadOnlyMixin, AuditedModelAdmin):
     list_display = ("id", "feature", "environment", "enabled", "updated_at")
     list_filter = ("enabled", "environment__project__organisation")
     search_fields = ("feature__name", "environment__name", "environment__api_key")
@@ -60,7 +82,10 @@ class FeatureStateAdmin(AuditedModelAdmin):
 
 
 @admin.register(FeatureStateValue)
-class FeatureStateValueAdmin(AuditedModelAdmin):
+class FeatureStateValueAdmin(VersionedReadOnlyMixin, AuditedModelAdmin):
+    def _state(self, obj):  # type: ignore[no-untyped-def]
+        return obj.feature_state if obj is not None else None
+
     list_display = ("id", "feature_state", "type", "string_value", "integer_value", "boolean_value")
     list_filter = ("type",)
     search_fields = ("string_value", "feature_state__feature__name", "feature_state__environment__name")
@@ -85,7 +110,10 @@ class MultivariateFeatureOptionAdmin(AuditedModelAdmin):
 
 
 @admin.register(MultivariateFeatureStateValue)
-class MultivariateFeatureStateValueAdmin(AuditedModelAdmin):
+class MultivariateFeatureStateValueAdmin(VersionedReadOnlyMixin, AuditedModelAdmin):
+    def _state(self, obj):  # type: ignore[no-untyped-def]
+        return obj.feature_state if obj is not None else None
+
     list_display = ("id", "feature_state", "multivariate_feature_option", "percentage_allocation")
     list_filter = ("feature_state__environment__project__organisation",)
     search_fields = ("feature_state__feature__name", "feature_state__environment__name")
@@ -107,9 +135,24 @@ class FeatureSegmentAdmin(AuditedModelAdmin):
         # An override needs its feature state and a place in the priorities: the API creates both.
         return False
 
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        versioned = obj is not None and obj.environment.use_v2_feature_versioning
+        return not versioned and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        versioned = obj is not None and obj.environment.use_v2_feature_versioning
+        return not versioned and super().has_delete_permission(request, obj)
+
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
         services.delete_segment_override(obj, request.user)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        for feature_segment in queryset:
+        versioned = queryset.filter(environment__use_v2_feature_versioning=True)
+        if versioned.exists():
+            self.message_user(
+                request,
+                "Overrides in environments with feature versioning change through versions only; they were kept.",
+                level="warning",
+            )
+        for feature_segment in queryset.exclude(pk__in=versioned.values("pk")):
             services.delete_segment_override(feature_segment, request.user)

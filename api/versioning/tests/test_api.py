@@ -376,3 +376,16 @@ def test_audit__each_step_with_its_diff(versioned: Environment, feature: Feature
     }
     assert entries[1].changes == {"states": [change]}
     assert entries[1].environment_id == versioned.pk
+
+
+def test_django_admin__flags_of_a_versioned_environment__read_only(versioned: Environment, feature: Feature, db):
+    superuser = User.objects.create_superuser(email="root@example.com", password="a-long-passphrase-1")
+    client = APIClient()
+    client.force_login(superuser)
+    state = FeatureState.objects.get(environment=versioned, feature=feature, feature_segment=None, identity=None)
+    page = client.get(f"/admin/features/featurestate/{state.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    refused = client.post(f"/admin/features/featurestate/{state.pk}/change/", {"enabled": ""})
+    assert refused.status_code == 403
+    state.refresh_from_db()
+    assert state.enabled is True
