@@ -599,6 +599,7 @@ ROWS: list[Row] = [
     ),
     # --- Feature versions (the versioned environment of the same project) ---------------
     Row("post", f"{E}/enable-v2-versioning/", ENV, ADMIN, 202),
+    Row("post", f"{VE}/disable-v2-versioning/", ENV, ADMIN, 202),
     Row("get", f"{VE}/scheduled-changes/", ENV, VIEW_ENVIRONMENT, 200),
     Row("get", f"{VERSIONS}/", ENV, VIEW_ENVIRONMENT, 200),
     Row("post", f"{VERSIONS}/", ENV, UPDATE_FEATURE_STATE, 201, {"description": "a draft"}),

@@ -213,6 +213,7 @@ ENDPOINTS += [
 _VERSIONS = "/api/v1/environments/{versioned_environment_id}/features/{feature}/versions"
 ENDPOINTS += [
     ("post", "/api/v1/environments/{environment}/enable-v2-versioning/", None),
+    ("post", "/api/v1/environments/{versioned_environment}/disable-v2-versioning/", None),
     ("get", "/api/v1/environments/{versioned_environment}/scheduled-changes/", None),
     ("get", f"{_VERSIONS}/", None),
     ("post", f"{_VERSIONS}/", {"description": "spy"}),

@@ -38,6 +38,7 @@ from versioning.signals import version_went_live
 
 NOT_V2 = "Environment must use v2 feature versioning."
 ALREADY_V2 = "Environment already using v2 versioning."
+NOT_USING_V2 = "Environment is not using v2 versioning."
 ALREADY_PUBLISHED = "This version is published: it cannot change. Create a new version instead."
 LIVE_NOT_DELETABLE = "Cannot delete a live version."
 
@@ -256,6 +257,52 @@ def enable_v2_versioning(environment: Environment, actor: Any) -> Environment:
             instance=environment,
             log=f"Feature versioning (v2) enabled for environment: {environment.name}",
             changes={"use_v2_feature_versioning": {"old": False, "new": True}},
+        )
+    return environment
+
+
+def disable_v2_versioning(environment: Environment, actor: Any) -> Environment:
+    """Turn versioning off: the live flags stay as they are, scheduled changes are cancelled.
+
+    Due versions are applied first, so what SDKs are served does not change. The
+    history is kept (Flagsmith deletes it); enabling again starts a new first version.
+    """
+    with versions.batch():
+        environment = Environment.objects.select_for_update().get(pk=environment.pk)
+        if not environment.use_v2_feature_versioning:
+            raise VersioningError(NOT_USING_V2)
+        now = timezone.now()
+        for feature_id in (
+            EnvironmentFeatureVersion.objects.pending()
+            .filter(environment=environment, live_from__lte=now)
+            .values_list("feature_id", flat=True)
+            .distinct()
+        ):
+            _lock_feature(feature_id)
+            _apply_due_for_feature(environment.pk, feature_id, now)
+        for version in (
+            EnvironmentFeatureVersion.objects.alive()
+            .filter(environment=environment, published_at__isnull=False, live_from__gt=now)
+            .select_related("feature")
+        ):
+            version.deleted_at = now
+            version.save(update_fields=["deleted_at", "updated_at"])
+            _audit(
+                actor,
+                version,
+                AuditAction.DELETE,
+                f"Scheduled change cancelled for feature: {version.feature.name}",
+                [],
+            )
+        environment.use_v2_feature_versioning = False
+        environment.save(update_fields=["use_v2_feature_versioning"])
+        versions.touch([environment.pk])
+        record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=environment,
+            log=f"Feature versioning (v2) disabled for environment: {environment.name}",
+            changes={"use_v2_feature_versioning": {"old": True, "new": False}},
         )
     return environment
 

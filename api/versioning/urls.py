@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework_nested import routers
 
 from versioning.views import (
+    DisableV2VersioningView,
     EnableV2VersioningView,
     EnvironmentFeatureVersionFeatureStatesViewSet,
     EnvironmentFeatureVersionRetrieveAPIView,
@@ -32,6 +33,11 @@ urlpatterns = [
         "environments/<str:environment_api_key>/enable-v2-versioning/",
         EnableV2VersioningView.as_view(),
         name="environment-enable-v2-versioning",
+    ),
+    path(
+        "environments/<str:environment_api_key>/disable-v2-versioning/",
+        DisableV2VersioningView.as_view(),
+        name="environment-disable-v2-versioning",
     ),
     path(
         "environments/<str:environment_api_key>/scheduled-changes/",

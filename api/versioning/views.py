@@ -285,6 +285,18 @@ class EnableV2VersioningView(EnvironmentNestedMixin, GenericAPIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
+class DisableV2VersioningView(EnableV2VersioningView):
+    """``POST environments/{api_key}/disable-v2-versioning/`` (an environment admin): 202, as in Flagsmith.
+
+    The live flags stay; scheduled changes are cancelled; the history is kept.
+    """
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.disable_v2_versioning(self.get_environment(), request.user)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
 class ScheduledChangesView(EnvironmentNestedMixin, GenericAPIView):
     """``GET environments/{api_key}/scheduled-changes/`` (Banderole): published versions still to go live, soonest first.
 
@@ -309,6 +321,7 @@ class ScheduledChangesView(EnvironmentNestedMixin, GenericAPIView):
 
 
 __all__ = [
+    "DisableV2VersioningView",
     "EnableV2VersioningView",
     "EnvironmentFeatureVersionFeatureStatesViewSet",
     "EnvironmentFeatureVersionRetrieveAPIView",

@@ -389,3 +389,35 @@ def test_django_admin__flags_of_a_versioned_environment__read_only(versioned: En
     assert refused.status_code == 403
     state.refresh_from_db()
     assert state.enabled is True
+
+
+def test_disable_v2_versioning__live_flags_stay_and_scheduled_changes_are_cancelled(
+    versioned: Environment, feature: Feature, admin_client: APIClient
+):
+    published = new_version(
+        admin_client,
+        versioned,
+        feature,
+        feature_states_to_update=[{"feature_state_value": "red"}],
+        publish_immediately=True,
+    )
+    draft = new_version(admin_client, versioned, feature, feature_states_to_update=[{"feature_state_value": "later"}])
+    url = versions_url(versioned, feature)
+    admin_client.post(
+        f"{url}{draft['uuid']}/publish/", {"live_from": (timezone.now() + timedelta(hours=1)).isoformat()}
+    )
+
+    response = admin_client.post(f"/api/v1/environments/{versioned.api_key}/disable-v2-versioning/")
+    assert response.status_code == 202, response.content
+    versioned.refresh_from_db()
+    assert versioned.use_v2_feature_versioning is False
+    assert sdk_flags(versioned)["checkout"]["feature_state_value"] == "red"
+    assert EnvironmentFeatureVersion.objects.get(uuid=draft["uuid"]).deleted_at is not None
+    assert EnvironmentFeatureVersion.objects.get(uuid=published["uuid"]).deleted_at is None  # history kept
+    # Direct writes work again.
+    state = FeatureState.objects.get(environment=versioned, feature=feature, feature_segment=None, identity=None)
+    changed = admin_client.patch(f"/api/v1/features/featurestates/{state.pk}/", {"enabled": False}, format="json")
+    assert changed.status_code == 200
+    again = admin_client.post(f"/api/v1/environments/{versioned.api_key}/disable-v2-versioning/")
+    assert again.status_code == 400
+    assert again.json() == {"detail": "Environment is not using v2 versioning."}
