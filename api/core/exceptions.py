@@ -28,6 +28,22 @@ class DirectFeatureStateWriteNotAllowed(exceptions.APIException):
     )
 
 
+class ChangeRequestRequired(exceptions.APIException):
+    """A direct change of a flag in an environment that requires approvals: open a change request."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "change_request_required"
+
+    def __init__(self, api_key: str) -> None:
+        super().__init__(
+            {
+                "detail": "This environment requires approved change requests for flag changes: "
+                f"open one with POST /api/v1/environments/{api_key}/create-change-request/.",
+                "change_request_path": f"/api/v1/environments/{api_key}/create-change-request/",
+            }
+        )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RecursionError):
         # JSON nested past Python's recursion limit, while parsing or reading it: the body's fault.

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 
 from core.admin import AuditedModelAdmin
 from features import services
@@ -15,11 +15,10 @@ from features.models import (
 
 def _versioned(feature_state: FeatureState | None) -> bool:
     """A flag of an environment with v2 feature versioning: it changes through versions only, as in the API."""
-    return (
-        feature_state is not None
-        and feature_state.identity_id is None
-        and feature_state.environment.use_v2_feature_versioning
-    )
+    if feature_state is None or feature_state.identity_id is not None:
+        return False
+    environment = feature_state.environment
+    return environment.use_v2_feature_versioning or environment.minimum_change_request_approvals is not None
 
 
 class VersionedReadOnlyMixin:
@@ -135,19 +134,25 @@ class FeatureSegmentAdmin(AuditedModelAdmin):
         # An override needs its feature state and a place in the priorities: the API creates both.
         return False
 
+    def _versioned(self, obj) -> bool:  # type: ignore[no-untyped-def]
+        return obj is not None and (
+            obj.environment.use_v2_feature_versioning or obj.environment.minimum_change_request_approvals is not None
+        )
+
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        versioned = obj is not None and obj.environment.use_v2_feature_versioning
-        return not versioned and super().has_change_permission(request, obj)
+        return not self._versioned(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        versioned = obj is not None and obj.environment.use_v2_feature_versioning
-        return not versioned and super().has_delete_permission(request, obj)
+        return not self._versioned(obj) and super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
         services.delete_segment_override(obj, request.user)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        versioned = queryset.filter(environment__use_v2_feature_versioning=True)
+        versioned = queryset.filter(
+            models.Q(environment__use_v2_feature_versioning=True)
+            | models.Q(environment__minimum_change_request_approvals__isnull=False)
+        )
         if versioned.exists():
             self.message_user(
                 request,

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.audit import AuditAction, record, snapshot
-from core.exceptions import DirectFeatureStateWriteNotAllowed
+from core.exceptions import ChangeRequestRequired, DirectFeatureStateWriteNotAllowed
 from environments import versions
 from environments.models import Environment
 from features.models import (
@@ -105,14 +105,26 @@ def feature_state_snapshot(feature_state: FeatureState) -> dict[str, Any]:
 
 
 def refuse_versioned_write(environment: Environment) -> None:
-    """With v2 feature versioning, flags change through versions only (versioning app), as in Flagsmith."""
+    """Flags of an environment that requires approvals change through change requests only; with
+    v2 feature versioning, through versions only (versioning app), as in Flagsmith."""
+    if environment.minimum_change_request_approvals is not None:
+        raise ChangeRequestRequired(environment.api_key)
     if environment.use_v2_feature_versioning:
         raise DirectFeatureStateWriteNotAllowed()
 
 
 def _refuse_versioned_write_by_id(environment_id: int) -> None:
-    if Environment.objects.filter(pk=environment_id, use_v2_feature_versioning=True).exists():
-        raise DirectFeatureStateWriteNotAllowed()
+    row = (
+        Environment.objects.filter(pk=environment_id)
+        .values_list("api_key", "minimum_change_request_approvals", "use_v2_feature_versioning")
+        .first()
+    )
+    if row is not None:
+        api_key, approvals, versioned = row
+        if approvals is not None:
+            raise ChangeRequestRequired(api_key)
+        if versioned:
+            raise DirectFeatureStateWriteNotAllowed()
 
 
 def _touch_environments(environment_ids: Iterable[int]) -> None:

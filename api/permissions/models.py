@@ -41,6 +41,8 @@ UPDATE_FEATURE_STATE = "UPDATE_FEATURE_STATE"
 MANAGE_IDENTITIES = "MANAGE_IDENTITIES"
 VIEW_IDENTITIES = "VIEW_IDENTITIES"
 MANAGE_SEGMENT_OVERRIDES = "MANAGE_SEGMENT_OVERRIDES"
+CREATE_CHANGE_REQUEST = "CREATE_CHANGE_REQUEST"
+APPROVE_CHANGE_REQUEST = "APPROVE_CHANGE_REQUEST"
 
 # (key, type, description): the rows of PermissionKey, written by migration 0002.
 PERMISSION_KEYS: tuple[tuple[str, str, str], ...] = (
@@ -59,6 +61,8 @@ PERMISSION_KEYS: tuple[tuple[str, str, str], ...] = (
     (MANAGE_IDENTITIES, PermissionType.ENVIRONMENT, "Create, change and delete identities, traits and overrides."),
     (VIEW_IDENTITIES, PermissionType.ENVIRONMENT, "See identities and their traits."),
     (MANAGE_SEGMENT_OVERRIDES, PermissionType.ENVIRONMENT, "Create, reorder, change and delete segment overrides."),
+    (CREATE_CHANGE_REQUEST, PermissionType.ENVIRONMENT, "Open change requests for the environment's flags."),
+    (APPROVE_CHANGE_REQUEST, PermissionType.ENVIRONMENT, "Approve other users' change requests."),
 )
 
 

@@ -42,6 +42,8 @@ from organisations.models import Organisation, OrganisationRole
 from organisations.tests.factories import InviteFactory, InviteLinkFactory, MembershipFactory
 from permissions.access import ADMIN, MEMBER
 from permissions.models import (
+    APPROVE_CHANGE_REQUEST,
+    CREATE_CHANGE_REQUEST,
     CREATE_ENVIRONMENT,
     CREATE_FEATURE,
     CREATE_PROJECT,
@@ -61,6 +63,7 @@ from permissions.models import (
 from permissions.tests.factories import UserPermissionGroupFactory, add_to_group, grant, make_api_key
 from projects.models import Project
 from segments.tests.factories import SegmentFactory
+from versioning import change_requests
 from versioning import services as versioning_services
 from versioning.services import StateData
 from webhooks.models import EnvironmentWebhook, OrganisationWebhook
@@ -144,6 +147,8 @@ P = f"{V1}/projects/{{project}}"
 E = f"{V1}/environments/{{environment}}"
 IDENTITY_URL = f"{E}/identities/{{identity}}"
 VE = f"{V1}/environments/{{versioned_environment}}"
+GE = f"{V1}/environments/{{guarded_environment}}"
+CR = f"{V1}/features/workflows/change-requests/{{change_request}}"
 VERSIONS = f"{V1}/environments/{{versioned_environment_id}}/features/{{feature}}/versions"
 EVERYONE = {"outsider": 200, "without": 200}  # lists scoped to what the caller sees
 # Members list the groups they belong to; another group is a 404 unless they manage groups.
@@ -642,6 +647,23 @@ ROWS: list[Row] = [
         204,
     ),
     Row("get", f"{V1}/environment-feature-versions/{{live_version_uuid}}/", ENV, VIEW_ENVIRONMENT, 200),
+    # --- Change requests (a versioned environment that requires approvals: 0 of them) --
+    Row(
+        "post",
+        f"{GE}/create-change-request/",
+        ENV,
+        CREATE_CHANGE_REQUEST,
+        201,
+        {"title": "New", "environment_feature_versions": ["{guarded_draft_uuid}"]},
+    ),
+    Row("get", f"{GE}/list-change-requests/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("get", f"{CR}/", ENV, VIEW_ENVIRONMENT, 200),
+    Row("patch", f"{CR}/", ENV, CREATE_CHANGE_REQUEST, 200, {"title": "Renamed"}),
+    Row("put", f"{CR}/", ENV, CREATE_CHANGE_REQUEST, 200, {"title": "Renamed"}),
+    Row("delete", f"{CR}/", ENV, CREATE_CHANGE_REQUEST, 204),
+    # An organisation API key is no user: it cannot approve.
+    Row("post", f"{CR}/approve/", ENV, APPROVE_CHANGE_REQUEST, 200, overrides={"api_key": 400}),
+    Row("post", f"{CR}/commit/", ENV, UPDATE_FEATURE_STATE, 200),
     # --- Audit log ----------------------------------------------------------------------
     Row("get", f"{V1}/audit/", None, None, 200, overrides=EVERYONE),
     Row("get", f"{V1}/audit/{{project_audit}}/", PROJECT, VIEW_AUDIT_LOG, 200, overrides={"without": 404}),
@@ -696,6 +718,22 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
     live_version = versioning_services.live_version(versioned_environment.pk, feature.pk)
     draft_version = versioning_services.create_version(versioned_environment, feature, admin_user)
     draft_state = draft_version.feature_states.get(segment=None)
+    guarded_environment = EnvironmentFactory(project=project, name="Guarded")
+    create_feature_states_for_environment(guarded_environment)
+    guarded_environment = versioning_services.enable_v2_versioning(guarded_environment, admin_user)
+    Environment.objects.filter(pk=guarded_environment.pk).update(minimum_change_request_approvals=0)
+    guarded_environment.refresh_from_db()
+    guarded_draft = versioning_services.create_version(guarded_environment, feature2, admin_user)
+    change_request_author = MembershipFactory(organisation=organisation).user
+    change_request = change_requests.create_change_request(
+        guarded_environment,
+        change_request_author,
+        title="Proposed",
+        description=None,
+        versions_to_publish=[versioning_services.create_version(guarded_environment, feature, admin_user)],
+        approvers=[],
+        groups=[],
+    )
     draft_override_state = versioning_services.save_draft_state(
         draft_version, StateData(SegmentFactory(project=project).pk, None, True, "unicode", "x", {})
     )
@@ -749,6 +787,9 @@ def victim(organisation, admin_user, project, environment) -> dict[str, Any]:
         "draft_version_uuid": draft_version.uuid,
         "draft_state": draft_state.id,
         "draft_override_state": draft_override_state.id,
+        "guarded_environment": guarded_environment.api_key,
+        "guarded_draft_uuid": guarded_draft.uuid,
+        "change_request": change_request.id,
     }
 
 

@@ -24,8 +24,9 @@ from permissions.tests.factories import UserPermissionGroupFactory
 from projects.models import Project
 from segments.models import Segment
 from segments.tests.factories import SegmentFactory
+from versioning import change_requests
 from versioning import services as versioning_services
-from versioning.models import EnvironmentFeatureVersion, VersionFeatureState
+from versioning.models import ChangeRequest, ChangeRequestApproval, EnvironmentFeatureVersion, VersionFeatureState
 from webhooks.models import EnvironmentWebhook, OrganisationWebhook
 
 pytestmark = pytest.mark.django_db
@@ -232,6 +233,18 @@ ENDPOINTS += [
     ("patch", f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/", {"enabled": False}),
     ("delete", f"{_VERSIONS}/{{draft_version_uuid}}/featurestates/{{draft_state}}/", None),
     ("get", "/api/v1/environment-feature-versions/{live_version_uuid}/", None),
+    (
+        "post",
+        "/api/v1/environments/{versioned_environment}/create-change-request/",
+        {"title": "spy", "environment_feature_versions": ["{draft_version_uuid}"]},
+    ),
+    ("get", "/api/v1/environments/{versioned_environment}/list-change-requests/", None),
+    ("get", "/api/v1/features/workflows/change-requests/{change_request}/", None),
+    ("patch", "/api/v1/features/workflows/change-requests/{change_request}/", {"title": "pwned"}),
+    ("put", "/api/v1/features/workflows/change-requests/{change_request}/", {"title": "pwned"}),
+    ("delete", "/api/v1/features/workflows/change-requests/{change_request}/", None),
+    ("post", "/api/v1/features/workflows/change-requests/{change_request}/approve/", None),
+    ("post", "/api/v1/features/workflows/change-requests/{change_request}/commit/", None),
 ]
 
 
@@ -257,7 +270,17 @@ def victim(organisation, admin_user, member_user, project, environment):
     versioned_environment = versioning_services.enable_v2_versioning(versioned_environment, admin_user)
     live_version = versioning_services.live_version(versioned_environment.pk, feature.pk)
     draft_version = versioning_services.create_version(versioned_environment, feature, admin_user)
+    change_request = change_requests.create_change_request(
+        versioned_environment,
+        admin_user,
+        title="Proposed",
+        description=None,
+        versions_to_publish=[versioning_services.create_version(versioned_environment, feature, admin_user)],
+        approvers=[],
+        groups=[],
+    )
     return {
+        "change_request": change_request.id,
         "versioned_environment": versioned_environment.api_key,
         "versioned_environment_id": versioned_environment.id,
         "live_version_uuid": live_version.uuid,
@@ -330,6 +353,8 @@ def _snapshot():
         list(FeatureStateValue.objects.values()),
         list(EnvironmentFeatureVersion.objects.values()),
         list(VersionFeatureState.objects.values()),
+        list(ChangeRequest.objects.values()),
+        list(ChangeRequestApproval.objects.values()),
     )
 
 

@@ -91,6 +91,14 @@ class EnvironmentFeatureVersion(Audited):
         null=True, blank=True, help_text="When its states were written into the feature's live rows."
     )
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="A deleted draft or a cancelled schedule.")
+    # Flagsmith's field: the change request whose commit publishes this draft.
+    change_request = models.ForeignKey(
+        "versioning.ChangeRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="environment_feature_versions",
+    )
     restored_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -181,3 +189,83 @@ class VersionMultivariateValue(models.Model):
 
     def __str__(self) -> str:
         return f"option {self.multivariate_feature_option_id}: {self.percentage_allocation}%"
+
+
+# --- change requests (four eyes) ------------------------------------------------------------------
+# Flagsmith keeps its change-request API in an enterprise package; these models use the
+# field names of its open models (features/workflows/core/models.py).
+
+
+class ChangeRequest(Audited):
+    """A proposed change of an environment's flags: draft versions that publish when it is committed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, null=True)
+    # Null when the author's account is deleted: the request stays in the history.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="change_requests", null=True
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="change_requests")
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="change_requests")
+    committed_at = models.DateTimeField(null=True, blank=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="committed_change_requests",
+        null=True,
+        blank=True,
+    )
+    ignore_conflicts = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    audit_object_type = "CHANGE_REQUEST"
+
+    def audit_scope(self) -> AuditScope:
+        return self.environment.audit_scope()
+
+    @property
+    def is_committed(self) -> bool:
+        return self.committed_at is not None
+
+
+class ChangeRequestApproval(models.Model):
+    """An assigned approver (``approved_at`` null) or an approval."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="approvals")
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "change_request"], name="versioning_one_approval_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.change_request_id}"
+
+
+class ChangeRequestGroupAssignment(models.Model):
+    """A group assigned to approve a change request: any member may approve."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="group_assignments")
+    group = models.ForeignKey("organisations.UserPermissionGroup", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["change_request", "group"], name="versioning_one_assignment_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} on {self.change_request_id}"

@@ -10,9 +10,17 @@ from rest_framework import serializers
 from features.models import MAX_32_BIT_INTEGER, MultivariateFeatureOption
 from features.serializers import TypedFeatureStateValueField
 from features.services import json_typed_value
+from organisations.models import UserPermissionGroup
 from segments.models import Segment
-from versioning import services
-from versioning.models import EnvironmentFeatureVersion, VersionFeatureState
+from users.models import User
+from versioning import change_requests, services
+from versioning.models import (
+    ChangeRequest,
+    ChangeRequestApproval,
+    ChangeRequestGroupAssignment,
+    EnvironmentFeatureVersion,
+    VersionFeatureState,
+)
 from versioning.services import StateData
 
 
@@ -33,7 +41,9 @@ class EnvironmentFeatureVersionSerializer(serializers.ModelSerializer):
             "created_by",
             "description",
         )
-        read_only_fields = ("created_at", "updated_at", "live_from", "uuid", "published_by", "created_by")
+        # live_from is writable on a draft, as in Flagsmith: publishing (or committing its
+        # change request) makes it live then.
+        read_only_fields = ("created_at", "updated_at", "uuid", "published_by", "created_by")
 
 
 class EnvironmentFeatureVersionRetrieveSerializer(EnvironmentFeatureVersionSerializer):
@@ -272,3 +282,106 @@ class VersionDiffSerializer(serializers.Serializer):
     version = serializers.UUIDField()
     compared_to = serializers.UUIDField(allow_null=True)
     changes = serializers.ListField(child=serializers.DictField())
+
+
+# --- change requests ------------------------------------------------------------------------------
+
+
+class _OrganisationUserField(serializers.PrimaryKeyRelatedField):
+    """A member of the environment's organisation (``context["environment"]``)."""
+
+    def get_queryset(self):
+        environment = self.context.get("environment")
+        if environment is None:
+            return User.objects.none()
+        return User.objects.filter(organisations__id=environment.project.organisation_id)
+
+
+class _OrganisationGroupField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        environment = self.context.get("environment")
+        if environment is None:
+            return UserPermissionGroup.objects.none()
+        return UserPermissionGroup.objects.filter(organisation_id=environment.project.organisation_id)
+
+
+class _DraftField(serializers.SlugRelatedField):
+    """A draft version of the environment, by uuid."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="uuid", **kwargs)
+
+    def get_queryset(self):
+        environment = self.context.get("environment")
+        if environment is None:
+            return EnvironmentFeatureVersion.objects.none()
+        return EnvironmentFeatureVersion.objects.alive().filter(environment=environment)
+
+
+class ChangeRequestApprovalSerializer(serializers.ModelSerializer):
+    user = _OrganisationUserField()
+
+    class Meta:
+        model = ChangeRequestApproval
+        fields = ("id", "user", "approved_at", "created_at")
+        read_only_fields = ("id", "approved_at", "created_at")
+
+
+class ChangeRequestGroupAssignmentSerializer(serializers.ModelSerializer):
+    group = _OrganisationGroupField()
+
+    class Meta:
+        model = ChangeRequestGroupAssignment
+        fields = ("id", "group")
+        read_only_fields = ("id",)
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    """A change request in Flagsmith's open field names; the rest is Banderole's own, plainly."""
+
+    approvals = ChangeRequestApprovalSerializer(many=True, required=False)
+    group_assignments = ChangeRequestGroupAssignmentSerializer(many=True, required=False)
+    environment_feature_versions = _DraftField(many=True)
+    is_approved = serializers.SerializerMethodField()
+    is_committed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ChangeRequest
+        fields = (
+            "id",
+            "uuid",
+            "created_at",
+            "updated_at",
+            "title",
+            "description",
+            "user",
+            "project",
+            "environment",
+            "committed_at",
+            "committed_by",
+            "approvals",
+            "group_assignments",
+            "environment_feature_versions",
+            "is_approved",
+            "is_committed",
+        )
+        read_only_fields = (
+            "id",
+            "uuid",
+            "created_at",
+            "updated_at",
+            "user",
+            "project",
+            "environment",
+            "committed_at",
+            "committed_by",
+        )
+
+    def get_is_approved(self, change_request: ChangeRequest) -> bool:
+        return change_requests.is_approved(change_request)
+
+
+class ChangeRequestUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChangeRequest
+        fields = ("title", "description")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from core.audit import AuditAction, record
+from core.exceptions import ChangeRequestRequired
 from environments import versions
 from environments.models import Environment
 from features.models import (
@@ -101,23 +102,23 @@ def live_row_states(environment: Environment, feature: Feature) -> list[StateDat
         .prefetch_related("multivariate_feature_state_values")
         .order_by("id")
     )
-    found = []
-    for row in rows:
-        value = getattr(row, "feature_state_value", None)
-        found.append(
-            StateData(
-                segment_id=row.feature_segment.segment_id if row.feature_segment_id else None,
-                priority=row.feature_segment.priority if row.feature_segment_id else None,
-                enabled=row.enabled,
-                value_type=value.type if value is not None else FeatureValueType.STRING,
-                value=value.value if value is not None else None,
-                shares={
-                    share.multivariate_feature_option_id: share.percentage_allocation
-                    for share in row.multivariate_feature_state_values.all()
-                },
-            )
-        )
-    return found
+    return [_row_state(row) for row in rows]
+
+
+def _row_state(row: FeatureState) -> StateData:
+    """A live row (its value and feature segment selected, its shares prefetched) as plain data."""
+    value = getattr(row, "feature_state_value", None)
+    return StateData(
+        segment_id=row.feature_segment.segment_id if row.feature_segment_id else None,
+        priority=row.feature_segment.priority if row.feature_segment_id else None,
+        enabled=row.enabled,
+        value_type=value.type if value is not None else FeatureValueType.STRING,
+        value=value.value if value is not None else None,
+        shares={
+            share.multivariate_feature_option_id: share.percentage_allocation
+            for share in row.multivariate_feature_state_values.all()
+        },
+    )
 
 
 def _write_states(version: EnvironmentFeatureVersion, states: Iterable[StateData]) -> None:
@@ -248,8 +249,7 @@ def enable_v2_versioning(environment: Environment, actor: Any) -> Environment:
             raise VersioningError(ALREADY_V2)
         environment.use_v2_feature_versioning = True
         environment.save(update_fields=["use_v2_feature_versioning"])
-        for feature in Feature.objects.filter(project_id=environment.project_id).order_by("id"):
-            _initial_version(environment, feature)
+        _initial_versions(environment)
         versions.touch([environment.pk])
         record(
             actor=actor,
@@ -307,6 +307,53 @@ def disable_v2_versioning(environment: Environment, actor: Any) -> Environment:
     return environment
 
 
+def _initial_versions(environment: Environment) -> None:
+    """Every feature's first version, from the live rows: a fixed number of queries, whatever their number."""
+    now = timezone.now()
+    feature_ids = list(
+        Feature.objects.filter(project_id=environment.project_id).order_by("id").values_list("id", flat=True)
+    )
+    created = EnvironmentFeatureVersion.objects.bulk_create(
+        [
+            EnvironmentFeatureVersion(
+                environment=environment, feature_id=feature_id, published_at=now, live_from=now, applied_at=now
+            )
+            for feature_id in feature_ids
+        ]
+    )
+    if created and created[0].pk is None:  # a database that returns no ids from a bulk insert
+        created = list(EnvironmentFeatureVersion.objects.filter(environment=environment, published_at=now))
+    by_feature = {version.feature_id: version for version in created}
+    rows = (
+        FeatureState.objects.filter(environment=environment, identity__isnull=True, feature_id__in=feature_ids)
+        .select_related("feature_state_value", "feature_segment")
+        .prefetch_related("multivariate_feature_state_values")
+        .order_by("id")
+    )
+    pairs = [(by_feature[row.feature_id], _row_state(row)) for row in rows]
+    states = VersionFeatureState.objects.bulk_create(
+        [
+            VersionFeatureState(
+                version=version,
+                segment_id=state.segment_id,
+                priority=state.priority,
+                enabled=state.enabled,
+                **typed_value_fields(state.value_type, state.value),
+            )
+            for version, state in pairs
+        ]
+    )
+    VersionMultivariateValue.objects.bulk_create(
+        [
+            VersionMultivariateValue(
+                feature_state=row, multivariate_feature_option_id=option_id, percentage_allocation=share
+            )
+            for row, (_version, state) in zip(states, pairs, strict=True)
+            for option_id, share in sorted(state.shares.items())
+        ]
+    )
+
+
 def _initial_version(environment: Environment, feature: Feature) -> EnvironmentFeatureVersion:
     now = timezone.now()
     version = EnvironmentFeatureVersion.objects.create(
@@ -342,8 +389,10 @@ def create_version(
     description: str | None = None,
     states: list[StateData] | None = None,
     restored_from: EnvironmentFeatureVersion | None = None,
+    live_from: datetime | None = None,
 ) -> EnvironmentFeatureVersion:
-    """A new draft: a copy of ``states`` (by default, what is live now)."""
+    """A new draft: a copy of ``states`` (by default, what is live now); ``live_from`` is when
+    publishing it (directly or by committing a change request) makes it live."""
     if not environment.use_v2_feature_versioning:
         raise VersioningError({"environment": NOT_V2})
     with versions.batch():
@@ -354,6 +403,7 @@ def create_version(
             feature=feature,
             description=description,
             restored_from=restored_from,
+            live_from=live_from,
             **_actor_fields(actor, "created_by"),
         )
         _write_states(version, states if states is not None else base_states(environment, feature))
@@ -373,7 +423,11 @@ def _require_draft(version: EnvironmentFeatureVersion) -> None:
 
 
 def publish(
-    version: EnvironmentFeatureVersion, actor: Any, live_from: datetime | None = None
+    version: EnvironmentFeatureVersion,
+    actor: Any,
+    live_from: datetime | None = None,
+    *,
+    change_request: Any = None,
 ) -> EnvironmentFeatureVersion:
     """Publish a draft: live now, or from ``live_from``.
 
@@ -388,6 +442,9 @@ def publish(
         version = EnvironmentFeatureVersion.objects.select_related("environment", "feature").get(pk=version.pk)
         if version.deleted_at is not None:
             raise exceptions.NotFound("No such version.")
+        if version.environment.minimum_change_request_approvals is not None and change_request is None:
+            # Four eyes: only committing an approved change request publishes here.
+            raise ChangeRequestRequired(version.environment.api_key)
         _require_draft(version)
         now = timezone.now()
         scheduled = live_from is not None and live_from > now

@@ -4,11 +4,14 @@ from django.urls import include, path
 from rest_framework_nested import routers
 
 from versioning.views import (
+    ChangeRequestViewSet,
+    CreateChangeRequestView,
     DisableV2VersioningView,
     EnableV2VersioningView,
     EnvironmentFeatureVersionFeatureStatesViewSet,
     EnvironmentFeatureVersionRetrieveAPIView,
     EnvironmentFeatureVersionViewSet,
+    ListChangeRequestsView,
     ScheduledChangesView,
 )
 
@@ -21,7 +24,21 @@ state_router.register(
     basename="environment-feature-version-featurestates",
 )
 
+change_request_router = routers.SimpleRouter()
+change_request_router.register("features/workflows/change-requests", ChangeRequestViewSet, basename="change-request")
+
 urlpatterns = [
+    path("", include(change_request_router.urls)),
+    path(
+        "environments/<str:environment_api_key>/create-change-request/",
+        CreateChangeRequestView.as_view(),
+        name="environment-create-change-request",
+    ),
+    path(
+        "environments/<str:environment_api_key>/list-change-requests/",
+        ListChangeRequestsView.as_view(),
+        name="environment-list-change-requests",
+    ),
     path("environments/<int:environment_pk>/features/<int:feature_pk>/", include(version_router.urls)),
     path("environments/<int:environment_pk>/features/<int:feature_pk>/", include(state_router.urls)),
     path(

@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import GenericAPIView, RetrieveAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,10 +27,17 @@ from environments.mixins import EnvironmentNestedMixin
 from environments.models import Environment
 from features.models import Feature
 from permissions.access import ADMIN, HasPermission, mark_visible
-from permissions.models import UPDATE_FEATURE_STATE, VIEW_ENVIRONMENT
-from versioning import services
-from versioning.models import EnvironmentFeatureVersion, VersionFeatureState
+from permissions.models import (
+    APPROVE_CHANGE_REQUEST,
+    CREATE_CHANGE_REQUEST,
+    UPDATE_FEATURE_STATE,
+    VIEW_ENVIRONMENT,
+)
+from versioning import change_requests, services
+from versioning.models import ChangeRequest, EnvironmentFeatureVersion, VersionFeatureState
 from versioning.serializers import (
+    ChangeRequestSerializer,
+    ChangeRequestUpdateSerializer,
     EnvironmentFeatureVersionCreateSerializer,
     EnvironmentFeatureVersionPublishSerializer,
     EnvironmentFeatureVersionRetrieveSerializer,
@@ -139,9 +146,10 @@ class EnvironmentFeatureVersionViewSet(
             request.user,
             description=serializer.validated_data.get("description"),
             states=serializer.states(),
+            live_from=serializer.validated_data.get("live_from"),
         )
         if serializer.validated_data.get("publish_immediately"):
-            version = services.publish(version, request.user)
+            version = services.publish(version, request.user, version.live_from)
         data = EnvironmentFeatureVersionSerializer(version, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -320,11 +328,146 @@ class ScheduledChangesView(EnvironmentNestedMixin, GenericAPIView):
         return Response(self.get_serializer(scheduled, many=True).data)
 
 
+# --- change requests ----------------------------------------------------------------------------
+
+
+class CreateChangeRequestView(EnvironmentNestedMixin, GenericAPIView):
+    """``POST environments/{api_key}/create-change-request/`` (CREATE_CHANGE_REQUEST): drafts to approve, then commit."""
+
+    permission_classes = [HasPermission]
+    serializer_class = ChangeRequestSerializer
+
+    def get_required_permission(self, obj: object = None) -> str:
+        return CREATE_CHANGE_REQUEST
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["environment"] = self.get_environment()
+        return context
+
+    @extend_schema(request=ChangeRequestSerializer, responses={201: ChangeRequestSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        change_request = change_requests.create_change_request(
+            self.get_environment(),
+            request.user,
+            title=data["title"],
+            description=data.get("description"),
+            versions_to_publish=list(data["environment_feature_versions"]),
+            approvers=[item["user"] for item in data.get("approvals", [])],
+            groups=[item["group"] for item in data.get("group_assignments", [])],
+        )
+        return Response(self.get_serializer(change_request).data, status=status.HTTP_201_CREATED)
+
+
+class ListChangeRequestsView(EnvironmentNestedMixin, ListAPIView):
+    """``GET environments/{api_key}/list-change-requests/`` (VIEW_ENVIRONMENT), newest first; ``?committed=``."""
+
+    permission_classes = [HasPermission]
+    serializer_class = ChangeRequestSerializer
+
+    def get_required_permission(self, obj: object = None) -> str:
+        return VIEW_ENVIRONMENT
+
+    @extend_schema(parameters=[OpenApiParameter("committed", bool, description="Only committed, or open, ones.")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[ChangeRequest]:
+        if getattr(self, "swagger_fake_view", False):
+            return ChangeRequest.objects.none()
+        queryset = (
+            ChangeRequest.objects.filter(environment=self.get_environment(), deleted_at__isnull=True)
+            .select_related("environment")
+            .prefetch_related("approvals", "group_assignments", "environment_feature_versions")
+        )
+        committed = self.request.query_params.get("committed")
+        if committed is not None:
+            if committed.lower() not in ("true", "false"):
+                raise ValidationError({"committed": ["Must be true or false."]})
+            queryset = queryset.filter(committed_at__isnull=committed.lower() == "false")
+        return queryset
+
+
+class ChangeRequestViewSet(
+    mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """``features/workflows/change-requests/{id}/``: read, retitle, cancel; ``approve/`` and ``commit/``.
+
+    VIEW_ENVIRONMENT reads, CREATE_CHANGE_REQUEST changes or cancels, APPROVE_CHANGE_REQUEST
+    approves (anyone but the author), UPDATE_FEATURE_STATE commits an approved request.
+    """
+
+    permission_classes = [HasPermission]
+    permission_keys = {
+        "retrieve": VIEW_ENVIRONMENT,
+        "update": CREATE_CHANGE_REQUEST,
+        "partial_update": CREATE_CHANGE_REQUEST,
+        "destroy": CREATE_CHANGE_REQUEST,
+        "approve": APPROVE_CHANGE_REQUEST,
+        "commit": UPDATE_FEATURE_STATE,
+    }
+    lookup_value_regex = "[0-9]+"
+
+    def get_serializer_class(self) -> Any:
+        return ChangeRequestUpdateSerializer if self.action in ("update", "partial_update") else ChangeRequestSerializer
+
+    def get_queryset(self) -> QuerySet[ChangeRequest]:
+        if getattr(self, "swagger_fake_view", False):
+            return ChangeRequest.objects.none()
+        return (
+            ChangeRequest.objects.filter(
+                environment__in=Environment.objects.for_user(self.request.user), deleted_at__isnull=True
+            )
+            .select_related("environment__project__organisation")
+            .prefetch_related("approvals", "group_assignments", "environment_feature_versions")
+        )
+
+    def get_permission_target(self, obj: ChangeRequest | None = None) -> Environment | None:
+        return obj.environment if obj is not None else None
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if "pk" in self.kwargs and not getattr(self, "swagger_fake_view", False):
+            change_request = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+            if change_request is not None:
+                context["environment"] = change_request.environment
+        return context
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        change_request = self.get_object()
+        if change_request.committed_at is not None:
+            raise ValidationError({"detail": change_requests.COMMITTED})
+        super().update(request, *args, **kwargs)
+        return Response(ChangeRequestSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+    def perform_destroy(self, instance: ChangeRequest) -> None:
+        change_requests.delete(instance, self.request.user)
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        change_request = change_requests.approve(self.get_object(), request.user)
+        return Response(ChangeRequestSerializer(self.get_queryset().get(pk=change_request.pk)).data)
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        change_request = change_requests.commit(self.get_object(), request.user)
+        return Response(ChangeRequestSerializer(self.get_queryset().get(pk=change_request.pk)).data)
+
+
 __all__ = [
+    "ChangeRequestViewSet",
+    "CreateChangeRequestView",
     "DisableV2VersioningView",
     "EnableV2VersioningView",
     "EnvironmentFeatureVersionFeatureStatesViewSet",
     "EnvironmentFeatureVersionRetrieveAPIView",
     "EnvironmentFeatureVersionViewSet",
+    "ListChangeRequestsView",
     "ScheduledChangesView",
 ]

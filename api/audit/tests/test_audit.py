@@ -321,6 +321,7 @@ OBJECT_TYPES = {
     "webhooks.OrganisationWebhook": "ORGANISATION_WEBHOOK",
     # Flagsmith's RelatedObjectType.EF_VERSION (audit/related_object_type.py).
     "versioning.EnvironmentFeatureVersion": "EF_VERSION",
+    "versioning.ChangeRequest": "CHANGE_REQUEST",  # Flagsmith's RelatedObjectType.CHANGE_REQUEST
 }
 
 
