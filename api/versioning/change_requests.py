@@ -130,7 +130,9 @@ def create_change_request(
 def approve(change_request: ChangeRequest, user: Any) -> ChangeRequest:
     with transaction.atomic():
         change_request = (
-            ChangeRequest.objects.select_for_update().select_related("environment", "user").get(pk=change_request.pk)
+            ChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("environment", "user")
+            .get(pk=change_request.pk)
         )
         if change_request.committed_at is not None:
             raise ChangeRequestError(COMMITTED)
@@ -162,7 +164,9 @@ def commit(change_request: ChangeRequest, user: Any) -> ChangeRequest:
     """Publish the request's drafts (each at its live_from, now if none or past), in one transaction."""
     with versions.batch():
         change_request = (
-            ChangeRequest.objects.select_for_update().select_related("environment").get(pk=change_request.pk)
+            ChangeRequest.objects.select_for_update(of=("self",))
+            .select_related("environment")
+            .get(pk=change_request.pk)
         )
         if change_request.committed_at is not None:
             raise ChangeRequestError(COMMITTED)
