@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('environments', '0003_use_v2_feature_versioning'),
+        ('environments', '0004_use_v2_feature_versioning'),
         ('features', '0006_flagsmith_defaults'),
         ('organisations', '0003_groups_and_api_keys'),
         ('segments', '0001_initial'),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('environments', '0003_use_v2_feature_versioning'),
+        ('environments', '0004_use_v2_feature_versioning'),
         ('organisations', '0003_groups_and_api_keys'),
         ('projects', '0003_flagsmith_defaults'),
         ('versioning', '0001_initial'),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('environments', '0002_initial'),
+        ('environments', '0003_environment_protected'),
     ]
 
     operations = [
