@@ -71,14 +71,14 @@ def site_domain() -> str:
 
 
 def issue_token(user: User) -> str:
-    """A new API token for ``user``, replacing the one it had (one token per user).
+    """The API token of ``user`` (one token per user, as Flagsmith's login answers).
 
-    Each sign-in rotates the token, so a token seen by someone else stops working the
-    next time its owner signs in; signing in on a second device signs the first out.
+    A sign-in returns the token the user already has, so signing in on a second device,
+    a second tab or a script does not sign the others out; a change of password or email
+    deletes it (``end_sign_ins``), and the next sign-in creates a new one.
     """
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user).key
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
 
 
 def end_sign_ins(user: User) -> None:

@@ -137,20 +137,45 @@ FrontendOutcome = tuple[bool, str, str | None]
 NOT_SERVED: FrontendOutcome = (False, "disabled", None)
 
 
-def keyless_shares(document: dict[str, Any]) -> dict[int, list[tuple[int, Any]]]:
+class KeylessShares(dict):
+    """Feature state id -> [(share id, value)]; ``splitting`` holds the ids of states with any share."""
+
+    splitting: set[int]
+
+
+def keyless_shares(document: dict[str, Any]) -> KeylessShares:
     """Feature state id -> [(share id, value)] of its variant shares whose option has no key."""
     states = list(document["feature_states"])
     for segment in document["project"]["segments"]:
         states.extend(segment.get("feature_states") or [])
     for override in document.get("identity_overrides") or []:
         states.extend(override["identity_features"])
+    shares = KeylessShares(
+        {
+            state["django_id"]: [
+                (share["id"], share["multivariate_feature_option"]["value"])
+                for share in sorted(state["multivariate_feature_state_values"], key=lambda share: share["id"])
+                if share["multivariate_feature_option"]["key"] is None
+            ]
+            for state in states
+        }
+    )
+    shares.splitting = {state["django_id"] for state in states if state["multivariate_feature_state_values"]}
+    return shares
+
+
+def flagsmith_control_as_engine(remote: dict[str, FlagTuple], local: dict[str, FlagTuple]) -> dict[str, FlagTuple]:
+    """``remote`` with Flagsmith's ``control`` read as the engine's ``None`` where nothing else differs.
+
+    Flagsmith's ``/identities/`` names every value of a multivariate feature that is no
+    option's ``control`` (its serializer's ``get_variant``), identity overrides included;
+    the engine evaluating locally says ``control`` only for a state that splits.
+    """
     return {
-        state["django_id"]: [
-            (share["id"], share["multivariate_feature_option"]["value"])
-            for share in sorted(state["multivariate_feature_state_values"], key=lambda share: share["id"])
-            if share["multivariate_feature_option"]["key"] is None
-        ]
-        for state in states
+        name: local[name]
+        if flag[3] == "control" and name in local and local[name][3] is None and local[name][:3] == flag[:3]
+        else flag
+        for name, flag in remote.items()
     }
 
 
@@ -164,6 +189,8 @@ def identities_as_frontend(flag: dict[str, Any], keyless: dict[int, list[tuple[i
     if not flag["enabled"]:
         return NOT_SERVED
     value, variant = flag["feature_state_value"], flag["variant"]
+    if variant == "control" and flag["id"] not in getattr(keyless, "splitting", set()):
+        variant = None  # Flagsmith's name for a multivariate feature's non-option value (no split here)
     if variant is None:
         chosen = [
             share_id

@@ -71,6 +71,10 @@ def _mismatch(flag: Any, details: FlagEvaluationDetails) -> str | None:
     else:
         wanted = (flag.value, type(flag.value).__name__, flag.variant or payload_text(flag.value))
         got = (details.value, type(details.value).__name__, details.variant)
+        if flag.variant == "control" and details.variant == payload_text(flag.value):
+            # Flagsmith's /identities/ names a multivariate feature's non-option value "control"
+            # (an identity override, say); OFREP names a value that no split chose by the value.
+            wanted = got
     return None if wanted == got else f"identities={wanted} ofrep={got}"
 
 

@@ -16,7 +16,7 @@ import requests
 from flagsmith import Flagsmith
 from flagsmith.version import __version__ as flagsmith_version
 
-from tests.sdk_compat.comparison import describe_mismatch, python_flags, report
+from tests.sdk_compat.comparison import describe_mismatch, flagsmith_control_as_engine, python_flags, report
 from tests.sdk_compat.configuration import FEATURES, IDENTITY_OVERRIDES, Configuration
 from tests.sdk_compat.identities import IDENTITY_COUNT, generate_identities
 
@@ -82,8 +82,10 @@ def test_python_sdk__generated_identities__remote_equals_local(
     outcomes: dict[str, Counter] = defaultdict(Counter)
 
     for identity in identities:
-        remote = python_flags(remote_client.get_identity_flags(identity.identifier, identity.traits))
         local = python_flags(local_client.get_identity_flags(identity.identifier, identity.traits))
+        remote = flagsmith_control_as_engine(
+            python_flags(remote_client.get_identity_flags(identity.identifier, identity.traits)), local
+        )
         if remote != local:
             mismatches.append(
                 describe_mismatch(
@@ -115,9 +117,11 @@ def test_python_sdk__identity_overrides__applied_remotely_and_locally_also_when_
     traits_of = {identity.identifier: identity.traits for identity in generate_identities(IDENTITY_COUNT)}
     for identifier, overrides in IDENTITY_OVERRIDES.items():
         traits = traits_of[identifier]
-        remote = python_flags(remote_client.get_identity_flags(identifier, traits))
-        transient = python_flags(remote_client.get_identity_flags(identifier, traits, transient=True))
         local = python_flags(local_client.get_identity_flags(identifier, traits))
+        remote = flagsmith_control_as_engine(python_flags(remote_client.get_identity_flags(identifier, traits)), local)
+        transient = flagsmith_control_as_engine(
+            python_flags(remote_client.get_identity_flags(identifier, traits, transient=True)), local
+        )
 
         assert remote == local, describe_mismatch(
             "identity override", identifier, traits, "remote", remote, "local", local
