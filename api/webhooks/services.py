@@ -167,6 +167,47 @@ def entry_recorded(
     audit_log_created(entry, instance, before)
 
 
+def _deliveries(
+    organisation_id: int,
+    event_type: str,
+    body: str,
+    environment_hooks: list[EnvironmentWebhook] | tuple[()] = (),
+    organisation_hooks: list[OrganisationWebhook] | tuple[()] = (),
+) -> list[WebhookDelivery]:
+    """One queued delivery of ``body`` per hook."""
+    return [
+        WebhookDelivery(
+            organisation_id=organisation_id,
+            environment_webhook=hook,
+            event_type=event_type,
+            url=hook.url,
+            secret=hook.secret,
+            body=body,
+        )
+        for hook in environment_hooks
+    ] + [
+        WebhookDelivery(
+            organisation_id=organisation_id,
+            organisation_webhook=hook,
+            event_type=event_type,
+            url=hook.url,
+            secret=hook.secret,
+            body=body,
+        )
+        for hook in organisation_hooks
+    ]
+
+
+def _queue(deliveries: list[WebhookDelivery]) -> None:
+    """Store ``deliveries`` in the change's transaction; the runner sends them after it commits."""
+    if not deliveries:
+        return
+    WebhookDelivery.objects.bulk_create(deliveries)
+    from webhooks import runner
+
+    transaction.on_commit(runner.wake)
+
+
 def audit_log_created(entry: Any, instance: Audited, before: dict[str, Any] | None = None) -> None:
     """Queue the webhooks an audit entry triggers. Runs inside the change's transaction."""
     if settings.DISABLE_WEBHOOKS:
@@ -175,17 +216,9 @@ def audit_log_created(entry: Any, instance: Audited, before: dict[str, Any] | No
     organisation_hooks = list(OrganisationWebhook.objects.filter(organisation_id=entry.organisation_id, enabled=True))
     if organisation_hooks:
         body = encode({"event_type": WebhookEventType.AUDIT_LOG_CREATED, "data": audit_log_payload(entry)})
-        deliveries += [
-            WebhookDelivery(
-                organisation_id=entry.organisation_id,
-                organisation_webhook=hook,
-                event_type=WebhookEventType.AUDIT_LOG_CREATED,
-                url=hook.url,
-                secret=hook.secret,
-                body=body,
-            )
-            for hook in organisation_hooks
-        ]
+        deliveries += _deliveries(
+            entry.organisation_id, WebhookEventType.AUDIT_LOG_CREATED, body, organisation_hooks=organisation_hooks
+        )
     # The states are read only when an environment of the entry has a hook: most have none.
     states: list[Any] | None = None
     if entry.environment_id:
@@ -212,22 +245,13 @@ def audit_log_created(entry: Any, instance: Audited, before: dict[str, Any] | No
                         },
                     }
                 )
-                deliveries += [
-                    WebhookDelivery(
-                        organisation_id=entry.organisation_id,
-                        environment_webhook=hook,
-                        event_type=event.event_type,
-                        url=hook.url,
-                        secret=hook.secret,
-                        body=body,
-                    )
-                    for hook in hooks_by_environment.get(event.environment_id, [])
-                ]
-    if deliveries:
-        WebhookDelivery.objects.bulk_create(deliveries)
-        from webhooks import runner
-
-        transaction.on_commit(runner.wake)
+                deliveries += _deliveries(
+                    entry.organisation_id,
+                    event.event_type,
+                    body,
+                    environment_hooks=hooks_by_environment.get(event.environment_id, []),
+                )
+    _queue(deliveries)
 
 
 def version_payload(version: Any) -> dict[str, Any]:
@@ -308,46 +332,12 @@ def version_went_live(
             "timestamp": timestamp,
         }
         body = encode({"event_type": WebhookEventType.FLAG_UPDATED, "data": data})
-        deliveries += [
-            WebhookDelivery(
-                organisation_id=organisation_id,
-                environment_webhook=hook,
-                event_type=WebhookEventType.FLAG_UPDATED,
-                url=hook.url,
-                secret=hook.secret,
-                body=body,
-            )
-            for hook in environment_hooks
-        ]
-        deliveries += [
-            WebhookDelivery(
-                organisation_id=organisation_id,
-                organisation_webhook=hook,
-                event_type=WebhookEventType.FLAG_UPDATED,
-                url=hook.url,
-                secret=hook.secret,
-                body=body,
-            )
-            for hook in organisation_hooks
-        ]
-    body = encode({"event_type": WebhookEventType.NEW_VERSION_PUBLISHED, "data": version_payload(version)})
-    deliveries += [
-        WebhookDelivery(
-            organisation_id=organisation_id,
-            environment_webhook=hook,
-            event_type=WebhookEventType.NEW_VERSION_PUBLISHED,
-            url=hook.url,
-            secret=hook.secret,
-            body=body,
+        deliveries += _deliveries(
+            organisation_id, WebhookEventType.FLAG_UPDATED, body, environment_hooks, organisation_hooks
         )
-        for hook in environment_hooks
-    ]
-    if not deliveries:
-        return
-    WebhookDelivery.objects.bulk_create(deliveries)
-    from webhooks import runner
-
-    transaction.on_commit(runner.wake)
+    body = encode({"event_type": WebhookEventType.NEW_VERSION_PUBLISHED, "data": version_payload(version)})
+    deliveries += _deliveries(organisation_id, WebhookEventType.NEW_VERSION_PUBLISHED, body, environment_hooks)
+    _queue(deliveries)
 
 
 # --- Delivering ----------------------------------------------------------------------------
